@@ -1,0 +1,210 @@
+// Turns physical lines into log records: the cheap check, container unwrapping, partial joins, multi-line bodies.
+import { mayHoldBody } from '../extract/index.js';
+import { cheapStatus } from '../extract/status.js';
+import type { LogRecord } from '../extract/types.js';
+import { countRequest, type PipelineStats } from '../stats.js';
+import {
+  type ContainerFormat,
+  dockerLineComplete,
+  sniffFormat,
+  unwrapCri,
+  unwrapDocker,
+} from './container.js';
+
+export interface FramingLimits {
+  /** Longer lines (and joined partial lines) are skipped and counted. */
+  maxLineChars: number;
+  /** A pretty-printed body longer than this many lines is given up and counted as truncated. */
+  maxBodyLines: number;
+  maxBodyChars: number;
+}
+
+export const DEFAULT_LIMITS: FramingLimits = {
+  maxLineChars: 1024 * 1024,
+  maxBodyLines: 256,
+  maxBodyChars: 64 * 1024,
+};
+
+// A raw `<Error>` opener with no `</Error>` after it on the same line starts a multi-line body.
+const RAW_OPENER = /<Error(?:\s[^<>]*)?>/;
+// An escaped body (`\n`, `\x0A`, `\"`) lives on one line: a missing close there means truncation, not more lines.
+const ESCAPED = /\\(?:n|x0A|x22|")/;
+
+interface Assembly {
+  lines: string[];
+  chars: number;
+  start: number;
+  header: string | undefined;
+  runtimeTime: string | undefined;
+}
+
+/**
+ * One framer per source. `push` takes each physical line and returns the records worth extracting:
+ * usually none, because lines without a body marker leave on the first check.
+ */
+export class Framer {
+  private lineNo = 0;
+  private format: ContainerFormat | undefined;
+  private previous: string | undefined;
+  private beforePrevious: string | undefined;
+  private partial: { text: string; start: number } | undefined;
+  private assembly: Assembly | undefined;
+
+  constructor(
+    private readonly source: string,
+    private readonly limits: FramingLimits,
+    private readonly stats: PipelineStats,
+  ) {}
+
+  /** The physical line number of the last line pushed. */
+  get lines(): number {
+    return this.lineNo;
+  }
+
+  /** Accounts for a line that the splitter dropped for length before it reached `push`. */
+  skipOverlong(): void {
+    this.lineNo++;
+    this.stats.lines++;
+    this.stats.skipped['too-long']++;
+  }
+
+  push(line: string): LogRecord[] | undefined {
+    this.lineNo++;
+    this.stats.lines++;
+    if (line.length > this.limits.maxLineChars) {
+      this.stats.skipped['too-long']++;
+      return undefined;
+    }
+    this.format ??= sniffFormat(line);
+    if (this.format === 'plain') {
+      countRequest(this.stats, cheapStatus(line));
+      if (this.assembly === undefined && !mayHoldBody(line)) {
+        this.remember(line);
+        return undefined;
+      }
+      return this.logical(line, this.lineNo, undefined);
+    }
+    return this.container(line);
+  }
+
+  /** Records still held at the end of the input: an unfinished partial line or multi-line body. */
+  end(): LogRecord[] {
+    const out: LogRecord[] = [];
+    if (this.partial) {
+      const { text, start } = this.partial;
+      this.partial = undefined;
+      out.push(...this.logical(text, start, undefined));
+    }
+    if (this.assembly) out.push(this.finishAssembly());
+    return out;
+  }
+
+  private container(line: string): LogRecord[] | undefined {
+    if (
+      this.format === 'docker' &&
+      this.partial === undefined &&
+      this.assembly === undefined &&
+      !mayHoldBody(line) &&
+      dockerLineComplete(line)
+    ) {
+      return undefined;
+    }
+    const record = this.format === 'cri' ? unwrapCri(line) : unwrapDocker(line);
+    if (record === undefined) return this.logical(line, this.lineNo, undefined);
+    if (record.partial || this.partial) {
+      const start = this.partial?.start ?? this.lineNo;
+      const text = (this.partial?.text ?? '') + record.text;
+      if (text.length > this.limits.maxLineChars) {
+        this.partial = undefined;
+        this.stats.skipped['partial-too-long']++;
+        return undefined;
+      }
+      if (record.partial) {
+        this.partial = { text, start };
+        return undefined;
+      }
+      this.partial = undefined;
+      return this.logical(text, start, record.time);
+    }
+    if (this.format === 'cri') {
+      countRequest(this.stats, cheapStatus(record.text));
+    }
+    if (this.assembly === undefined && !mayHoldBody(record.text)) {
+      this.remember(record.text);
+      return undefined;
+    }
+    return this.logical(record.text, this.lineNo, record.time);
+  }
+
+  /** A whole logical line: part of a multi-line body, the start of one, or a record of its own. */
+  private logical(text: string, lineNo: number, runtimeTime: string | undefined): LogRecord[] {
+    const out: LogRecord[] = [];
+    if (this.assembly) {
+      const a = this.assembly;
+      const trimmed = text.trimStart();
+      const continues =
+        !RAW_OPENER.test(text) &&
+        (trimmed.startsWith('<') || !(a.lines[a.lines.length - 1] ?? '').trimEnd().endsWith('>'));
+      if (continues) {
+        a.lines.push(text);
+        a.chars += text.length + 1;
+        if (text.includes('</Error')) {
+          out.push(this.finishAssembly());
+          this.remember(text);
+          return out;
+        }
+        if (a.lines.length >= this.limits.maxBodyLines || a.chars >= this.limits.maxBodyChars) {
+          this.stats.skipped['body-too-many-lines']++;
+          out.push(this.finishAssembly());
+        }
+        this.remember(text);
+        return out;
+      }
+      // Not part of the body: what was gathered is a truncated body; this line stands on its own.
+      out.push(this.finishAssembly());
+    }
+    const opener = RAW_OPENER.exec(text);
+    if (opener && !text.includes('</Error', opener.index) && !ESCAPED.test(text.slice(opener.index))) {
+      this.assembly = this.startAssembly(text, lineNo, runtimeTime);
+    } else {
+      this.stats.candidates++;
+      out.push({ text, source: this.source, line: lineNo, runtimeTime, header: this.previous });
+    }
+    this.remember(text);
+    return out;
+  }
+
+  /** The last two lines, for a multi-line body's declaration and header. */
+  private remember(text: string): void {
+    this.beforePrevious = this.previous;
+    this.previous = text;
+  }
+
+  /** A body whose `<?xml …?>` declaration sits on the line before starts there; the header is the line before that. */
+  private startAssembly(text: string, lineNo: number, runtimeTime: string | undefined): Assembly {
+    const declaration = this.previous?.trimStart().startsWith('<?xml') ? this.previous : undefined;
+    if (declaration === undefined) {
+      return { lines: [text], chars: text.length, start: lineNo, header: this.previous, runtimeTime };
+    }
+    return {
+      lines: [declaration, text],
+      chars: declaration.length + text.length + 1,
+      start: lineNo - 1,
+      header: this.beforePrevious,
+      runtimeTime,
+    };
+  }
+
+  private finishAssembly(): LogRecord {
+    const a = this.assembly as Assembly;
+    this.assembly = undefined;
+    this.stats.candidates++;
+    return {
+      text: a.lines.join('\n'),
+      source: this.source,
+      line: a.start,
+      runtimeTime: a.runtimeTime,
+      header: a.header,
+    };
+  }
+}

@@ -1,0 +1,71 @@
+// Wires source → framing → extraction → sinks for each input, one after the other, with real backpressure.
+import type { Readable, Writable } from 'node:stream';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { OutputClosedError } from './errors.js';
+import { extractRecord } from './extract/index.js';
+import type { LogRecord, OssErrorEvent } from './extract/types.js';
+import { Framer, type FramingLimits } from './framing/framer.js';
+import { byteCounter, recordSplitter } from './framing/lines.js';
+import { discardEvents, eventWriter } from './sinks/events.js';
+import { openBatchSource, sourceName } from './sources/files.js';
+import type { PipelineStats } from './stats.js';
+
+/** Called once per event, in order: the metrics and the summary count here. */
+export type EventObserver = (event: OssErrorEvent) => void;
+
+/** Records in, events out; the only stage that calls the extractor. */
+export function extractionStage(stats: PipelineStats, observers: readonly EventObserver[]): Transform {
+  return new Transform({
+    objectMode: true,
+    transform(records: LogRecord[], _encoding, callback) {
+      const readTime = new Date().toISOString();
+      const events: OssErrorEvent[] = [];
+      for (const record of records) {
+        const found = extractRecord(record, readTime);
+        for (const failure of found.failures) stats.failures[failure.reason]++;
+        stats.bodies += found.failures.length;
+        for (const event of found.events) {
+          if (!event.truncated) stats.bodies++;
+          stats.events++;
+          for (const observe of observers) observe(event);
+          events.push(event);
+        }
+      }
+      callback(null, events.length > 0 ? events : undefined);
+    },
+  });
+}
+
+export interface BatchRun {
+  files: readonly string[];
+  limits: FramingLimits;
+  stdin: Readable;
+  /** Where JSON events go; null writes none. */
+  output: Writable | null;
+  observers: readonly EventObserver[];
+  /** Told of each source's progress, in bytes read. */
+  onChunk?: (source: string, bytes: number) => void;
+  /** Told of a source that failed part-way (a corrupt .gz); the run goes on with the next. */
+  onSourceError: (source: string, error: Error) => void;
+}
+
+/** Reads every input to its end. Resolves when all are done; rejects only when the output went away. */
+export async function runBatch(run: BatchRun, stats: PipelineStats): Promise<void> {
+  for (const path of run.files) {
+    const source = sourceName(path);
+    const framer = new Framer(source, run.limits, stats);
+    try {
+      await pipeline([
+        ...openBatchSource(path, run.stdin),
+        byteCounter(stats, run.onChunk && ((bytes) => run.onChunk?.(source, bytes))),
+        recordSplitter(framer, run.limits.maxLineChars),
+        extractionStage(stats, run.observers),
+        run.output ? eventWriter(run.output, stats) : discardEvents(),
+      ]);
+    } catch (error) {
+      if (error instanceof OutputClosedError) throw error;
+      run.onSourceError(source, error as Error);
+    }
+  }
+}

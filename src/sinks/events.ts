@@ -1,0 +1,87 @@
+// Writes one JSON event per line with pino's serializer, batching writes and waiting for the output to drain.
+import { Writable, type Writable as WritableOutput } from 'node:stream';
+import pino from 'pino';
+import { OutputClosedError } from '../errors.js';
+import type { OssErrorEvent } from '../extract/types.js';
+import type { PipelineStats } from '../stats.js';
+
+/** A pino logger that only serialises: no level, time, pid or hostname; lines are collected, not written. */
+function eventFormatter(): { format: (events: readonly OssErrorEvent[]) => string } {
+  let collected = '';
+  const logger = pino(
+    { base: null, timestamp: false, formatters: { level: () => ({}) } },
+    {
+      // pino prefixes every field with a comma after its level prefix; with no level that leaves `{,`.
+      write(line: string) {
+        collected += line.charCodeAt(1) === 44 ? `{${line.slice(2)}` : line;
+      },
+    },
+  );
+  return {
+    format(events) {
+      collected = '';
+      for (const event of events) logger.info(event);
+      return collected;
+    },
+  };
+}
+
+/**
+ * The end of a source's pipeline: takes batches of events, writes them to `output` (stdout or a file),
+ * and holds the pipeline while `output` is full. `output` outlives this stream: it is never ended here.
+ */
+export function eventWriter(output: WritableOutput, stats: PipelineStats): Writable {
+  const { format } = eventFormatter();
+  return new Writable({
+    objectMode: true,
+    highWaterMark: 64,
+    writev(chunks, callback) {
+      const events = chunks.flatMap((c) => c.chunk as OssErrorEvent[]);
+      writeBatch(output, format(events), events.length, stats, callback);
+    },
+    write(chunk: OssErrorEvent[], _encoding, callback) {
+      writeBatch(output, format(chunk), chunk.length, stats, callback);
+    },
+  });
+}
+
+function writeBatch(
+  output: WritableOutput,
+  text: string,
+  count: number,
+  stats: PipelineStats,
+  callback: (error?: Error | null) => void,
+): void {
+  if (output.destroyed || output.writableEnded) {
+    stats.eventsDropped += count;
+    callback(new OutputClosedError());
+    return;
+  }
+  const onError = (error: NodeJS.ErrnoException) => {
+    output.off('drain', onDrain);
+    stats.eventsDropped += count;
+    callback(error.code === 'EPIPE' ? new OutputClosedError({ cause: error }) : error);
+  };
+  const onDrain = () => {
+    output.off('error', onError);
+    stats.eventsWritten += count;
+    callback();
+  };
+  if (output.write(text)) {
+    stats.eventsWritten += count;
+    callback();
+    return;
+  }
+  output.once('drain', onDrain);
+  output.once('error', onError);
+}
+
+/** A sink that counts events and writes nothing (`--no-events`). */
+export function discardEvents(): Writable {
+  return new Writable({
+    objectMode: true,
+    write(_chunk, _encoding, callback) {
+      callback();
+    },
+  });
+}

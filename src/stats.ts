@@ -1,0 +1,44 @@
+// Plain counters the hot path bumps; the metrics sink reads them at scrape time instead of calling prom-client per line.
+import { FAILURE_REASONS, type FailureReason } from './extract/types.js';
+
+/** Why a record was passed over without extraction. A bounded set: it is a metric label. */
+export const SKIP_REASONS = ['too-long', 'partial-too-long', 'body-too-many-lines'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export interface PipelineStats {
+  bytes: number;
+  lines: number;
+  /** Records that passed the cheap check and went to extraction. */
+  candidates: number;
+  bodies: number;
+  events: number;
+  eventsWritten: number;
+  eventsDropped: number;
+  /** Access-log lines by status class, index 1..5 for 1xx..5xx; index 0 is unused. */
+  requestsByClass: Float64Array;
+  failures: Record<FailureReason, number>;
+  skipped: Record<SkipReason, number>;
+}
+
+export function newStats(): PipelineStats {
+  return {
+    bytes: 0,
+    lines: 0,
+    candidates: 0,
+    bodies: 0,
+    events: 0,
+    eventsWritten: 0,
+    eventsDropped: 0,
+    requestsByClass: new Float64Array(6),
+    failures: Object.fromEntries(FAILURE_REASONS.map((r) => [r, 0])) as Record<FailureReason, number>,
+    skipped: Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>,
+  };
+}
+
+/** Counts an access-log line by status class; 0 means the status could not be read. */
+export function countRequest(stats: PipelineStats, status: number): void {
+  if (status === 0) return;
+  const byClass = stats.requestsByClass;
+  const cls = (status / 100) | 0;
+  byClass[cls] = (byClass[cls] as number) + 1;
+}
