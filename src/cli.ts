@@ -1,5 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // The command line: the only place that reads argv and the environment, sets exit codes and handles signals.
+// The shebang caps V8's young generation: the default lets RSS grow to ~150 MiB for no speed gain.
 import { createRequire } from 'node:module';
 import { codesJson, codesTable, explain, explainUnknown } from './catalog/render.js';
 import { parseFlags, runConfig } from './config.js';

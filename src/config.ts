@@ -76,14 +76,14 @@ export function runConfig(
     options: RUN_OPTIONS,
     allowPositionals: true,
   });
-  const maxLineChars = parseSize('max-line-length', values['max-line-length'] ?? DEFAULTS.maxLineLength);
+  const maxLineBytes = parseSize('max-line-length', values['max-line-length'] ?? DEFAULTS.maxLineLength);
   return Object.freeze({
     help: values.help === true,
     version: values.version === true,
     files: Object.freeze(positionals.length > 0 ? positionals : ['-']),
     limits: Object.freeze({
       ...DEFAULT_LIMITS,
-      maxLineChars,
+      maxLineBytes,
       maxBodyLines: parseInteger(
         'max-body-lines',
         values['max-body-lines'] ?? DEFAULTS.maxBodyLines,

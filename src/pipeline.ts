@@ -59,7 +59,7 @@ export async function runBatch(run: BatchRun, stats: PipelineStats): Promise<voi
       await pipeline([
         ...openBatchSource(path, run.stdin),
         byteCounter(stats, run.onChunk && ((bytes) => run.onChunk?.(source, bytes))),
-        recordSplitter(framer, run.limits.maxLineChars),
+        recordSplitter(framer, run.limits.maxLineBytes),
         extractionStage(stats, run.observers),
         run.output ? eventWriter(run.output, stats) : discardEvents(),
       ]);

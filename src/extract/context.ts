@@ -30,8 +30,18 @@ const CLF_TIME = /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+
 const ISO_TIME = /(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?/;
 const LOGFMT_STATUS = /\b(?:status|http_status|status_code|DownstreamStatus)["']?[=:]\s*["']?([1-5]\d{2})\b/;
 
+// Consecutive error lines mostly share their second: remember the last answer.
+let lastClf: { text: string; iso: string | undefined } = { text: '', iso: undefined };
+
 /** `10/Oct/2024:13:55:36 +0200` → `2024-10-10T11:55:36.000Z`. */
 export function parseClfTime(text: string): string | undefined {
+  if (text === lastClf.text) return lastClf.iso;
+  const iso = clfToIso(text);
+  lastClf = { text, iso };
+  return iso;
+}
+
+function clfToIso(text: string): string | undefined {
   const m = CLF_TIME.exec(text);
   const month = m && MONTHS[m[2] as string];
   if (!m || !month) return undefined;

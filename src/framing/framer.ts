@@ -1,8 +1,10 @@
 // Turns physical lines into log records: the cheap check, container unwrapping, partial joins, multi-line bodies.
+
 import { mayHoldBody } from '../extract/index.js';
 import { cheapStatus } from '../extract/status.js';
 import type { LogRecord } from '../extract/types.js';
 import { countRequest, type PipelineStats } from '../stats.js';
+import { bytesToText } from './bytes.js';
 import {
   type ContainerFormat,
   dockerLineComplete,
@@ -12,15 +14,15 @@ import {
 } from './container.js';
 
 export interface FramingLimits {
-  /** Longer lines (and joined partial lines) are skipped and counted. */
-  maxLineChars: number;
+  /** Longer lines (and joined partial lines), in bytes, are skipped and counted. */
+  maxLineBytes: number;
   /** A pretty-printed body longer than this many lines is given up and counted as truncated. */
   maxBodyLines: number;
   maxBodyChars: number;
 }
 
 export const DEFAULT_LIMITS: FramingLimits = {
-  maxLineChars: 1024 * 1024,
+  maxLineBytes: 1024 * 1024,
   maxBodyLines: 256,
   maxBodyChars: 64 * 1024,
 };
@@ -39,7 +41,7 @@ interface Assembly {
 }
 
 /**
- * One framer per source. `push` takes each physical line and returns the records worth extracting:
+ * One framer per source. `push` takes each physical line, as a byte string (see bytes.ts), and returns the records worth extracting:
  * usually none, because lines without a body marker leave on the first check.
  */
 export class Framer {
@@ -71,7 +73,7 @@ export class Framer {
   push(line: string): LogRecord[] | undefined {
     this.lineNo++;
     this.stats.lines++;
-    if (line.length > this.limits.maxLineChars) {
+    if (line.length > this.limits.maxLineBytes) {
       this.stats.skipped['too-long']++;
       return undefined;
     }
@@ -114,7 +116,7 @@ export class Framer {
     if (record.partial || this.partial) {
       const start = this.partial?.start ?? this.lineNo;
       const text = (this.partial?.text ?? '') + record.text;
-      if (text.length > this.limits.maxLineChars) {
+      if (text.length > this.limits.maxLineBytes) {
         this.partial = undefined;
         this.stats.skipped['partial-too-long']++;
         return undefined;
@@ -168,7 +170,7 @@ export class Framer {
       this.assembly = this.startAssembly(text, lineNo, runtimeTime);
     } else {
       this.stats.candidates++;
-      out.push({ text, source: this.source, line: lineNo, runtimeTime, header: this.previous });
+      out.push(this.record(text, lineNo, runtimeTime, this.previous));
     }
     this.remember(text);
     return out;
@@ -199,12 +201,22 @@ export class Framer {
     const a = this.assembly as Assembly;
     this.assembly = undefined;
     this.stats.candidates++;
+    return this.record(a.lines.join('\n'), a.start, a.runtimeTime, a.header);
+  }
+
+  /** The one place where byte strings become text: only for records that go to extraction. */
+  private record(
+    bytes: string,
+    line: number,
+    runtimeTime: string | undefined,
+    header: string | undefined,
+  ): LogRecord {
     return {
-      text: a.lines.join('\n'),
+      text: bytesToText(bytes),
       source: this.source,
-      line: a.start,
-      runtimeTime: a.runtimeTime,
-      header: a.header,
+      line,
+      runtimeTime,
+      header: header === undefined ? undefined : bytesToText(header),
     };
   }
 }

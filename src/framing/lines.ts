@@ -3,27 +3,43 @@ import { Transform, type TransformCallback } from 'node:stream';
 import split2 from 'split2';
 import type { LogRecord } from '../extract/types.js';
 import type { PipelineStats } from '../stats.js';
+import { byteDecoder } from './bytes.js';
 import type { Framer } from './framer.js';
 
 const CR = 13;
 
 /**
- * A split2 stream that emits `LogRecord[]` batches. Lines over the limit are dropped by split2's
- * `skipOverflow` without being held whole; each is counted once, here.
+ * A split2 stream that emits one `LogRecord[]` batch per input chunk (one object per chunk, not per line,
+ * keeps the object-mode stages and the output writes few). Lines are byte strings: split2's decoder is
+ * swapped for a Latin-1 one, and `maxLineBytes` is a true byte count. Lines over it are dropped by
+ * split2's `skipOverflow` without being held whole; each is counted once, here.
  */
-export function recordSplitter(framer: Framer, maxLineChars: number): Transform {
-  const mapper = (line: string): LogRecord[] | undefined =>
-    framer.push(line.charCodeAt(line.length - 1) === CR ? line.slice(0, -1) : line);
-  const options = { maxLength: maxLineChars, skipOverflow: true }; // skipOverflow is missing from @types/split2
+export function recordSplitter(framer: Framer, maxLineBytes: number): Transform {
+  let batch: LogRecord[] = [];
+  const mapper = (line: string): undefined => {
+    const records = framer.push(line.charCodeAt(line.length - 1) === CR ? line.slice(0, -1) : line);
+    if (records !== undefined) for (const record of records) batch.push(record);
+  };
+  const options = { maxLength: maxLineBytes, skipOverflow: true }; // skipOverflow is missing from @types/split2
   const splitter = split2('\n', mapper, options) as Transform & {
     overflow: boolean;
     mapper: typeof mapper;
+  } & Record<symbol, unknown>;
+  const decoder = Object.getOwnPropertySymbols(splitter).find((key) => key.description === 'decoder');
+  if (decoder === undefined) throw new Error('split2 internals changed: no decoder to replace');
+  splitter[decoder] = byteDecoder();
+
+  const pushBatch = () => {
+    if (batch.length === 0) return;
+    splitter.push(batch);
+    batch = [];
   };
   const transform = splitter._transform.bind(splitter);
   splitter._transform = (chunk: Buffer, encoding: BufferEncoding, callback: TransformCallback) => {
     const wasOverflowing = splitter.overflow;
     transform(chunk, encoding, (error?: Error | null) => {
       if (!wasOverflowing && splitter.overflow) framer.skipOverlong();
+      pushBatch();
       callback(error);
     });
   };
@@ -32,8 +48,8 @@ export function recordSplitter(framer: Framer, maxLineChars: number): Transform 
     // split2 would hand the overflowing fragment to the mapper at the end: it was counted already.
     if (splitter.overflow) splitter.mapper = () => undefined;
     flush((error?: Error | null) => {
-      const rest = framer.end();
-      if (rest.length > 0) splitter.push(rest);
+      for (const record of framer.end()) batch.push(record);
+      pushBatch();
       callback(error);
     });
   };

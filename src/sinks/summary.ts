@@ -21,8 +21,11 @@ export class Summary {
     const failures = Object.entries(stats.failures).filter(([, n]) => n > 0);
     const skipped = Object.entries(stats.skipped).filter(([, n]) => n > 0);
     const sum = (entries: [string, number][]) => entries.reduce((a, [, n]) => a + n, 0);
+    const usage = process.resourceUsage();
+    const cpu = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
     const lines = [
       `oss-error-exporter: ${stats.lines} lines, ${(stats.bytes / 1e6).toFixed(1)} MB from ${sources} source${sources === 1 ? '' : 's'} in ${seconds.toFixed(2)} s (${Math.round(stats.lines / Math.max(seconds, 1e-3))} lines/s)`,
+      `  cpu: ${cpu.toFixed(2)} s, peak rss: ${(usage.maxRSS / 1024).toFixed(0)} MiB`,
       `  error bodies: ${stats.bodies}, events: ${stats.events}, unparseable: ${sum(failures)}, skipped: ${sum(skipped)}`,
     ];
     if (failures.length > 0)
