@@ -11,11 +11,18 @@ export function sniffFormat(firstLine: string): ContainerFormat {
   return 'plain';
 }
 
-/** One container record: its content, whether more of the same line follows, and the runtime's time. */
+/** One container record: its content, whether more of the same line follows, and the runtime's time as written. */
 export interface Unwrapped {
   text: string;
   partial: boolean;
   time: string | undefined;
+}
+
+/** The runtime's timestamp as ISO 8601; parsed only for records that reach extraction. */
+export function runtimeTimeIso(time: string | undefined): string | undefined {
+  if (time === undefined) return undefined;
+  const ms = Date.parse(time);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
 /** `2024-10-10T00:00:00.123456789Z stdout F <line>`; P marks a partial record continued by the next one. */
@@ -26,12 +33,7 @@ export function unwrapCri(line: string): Unwrapped | undefined {
   const tag = line.charCodeAt(sp2 + 1);
   if ((tag !== 70 && tag !== 80) || (line.length > sp2 + 2 && line.charCodeAt(sp2 + 2) !== 32))
     return undefined;
-  const ms = Date.parse(line.slice(0, sp1));
-  return {
-    text: line.slice(sp2 + 3),
-    partial: tag === 80,
-    time: Number.isNaN(ms) ? undefined : new Date(ms).toISOString(),
-  };
+  return { text: line.slice(sp2 + 3), partial: tag === 80, time: line.slice(0, sp1) };
 }
 
 /** `{"log":"<line>\n","stream":"stdout","time":"…"}`; a log value with no trailing newline is partial. */
@@ -46,11 +48,10 @@ export function unwrapDocker(line: string): Unwrapped | undefined {
   const { log, time } = doc as { log?: unknown; time?: unknown };
   if (typeof log !== 'string') return undefined;
   const complete = log.endsWith('\n');
-  const ms = typeof time === 'string' ? Date.parse(time) : Number.NaN;
   return {
     text: complete ? log.slice(0, log.endsWith('\r\n') ? -2 : -1) : log,
     partial: !complete,
-    time: Number.isNaN(ms) ? undefined : new Date(ms).toISOString(),
+    time: typeof time === 'string' ? time : undefined,
   };
 }
 

@@ -8,6 +8,7 @@ import { bytesToText } from './bytes.js';
 import {
   type ContainerFormat,
   dockerLineComplete,
+  runtimeTimeIso,
   sniffFormat,
   unwrapCri,
   unwrapDocker,
@@ -215,7 +216,7 @@ export class Framer {
       text: bytesToText(bytes),
       source: this.source,
       line,
-      runtimeTime,
+      runtimeTime: runtimeTimeIso(runtimeTime),
       header: header === undefined ? undefined : bytesToText(header),
     };
   }

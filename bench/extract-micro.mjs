@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Extractor micro-benchmark: bodies/s of extractRecord for each log shape, in-process, no I/O.
+import { extractRecord } from '../dist/extract/index.js';
+
+const xml =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message>' +
+  '<Key>images/cat&amp;v=2.jpg</Key><Resource>/media-prod/images/cat.jpg</Resource><RequestId>5C3D9F2E8A1B4C7D9E0F1A2B</RequestId>' +
+  '<HostId>media-prod.oss-cn-hangzhou.aliyuncs.com</HostId></Error>';
+const nginxEsc = (s) =>
+  [...Buffer.from(s)]
+    .map((c) =>
+      c === 0x22 || c === 0x5c || c < 0x20 || c >= 0x7f
+        ? `\\x${c.toString(16).toUpperCase().padStart(2, '0')}`
+        : String.fromCharCode(c),
+    )
+    .join('');
+const clf = (body) =>
+  `10.0.0.1 - - [24/Nov/2026:09:00:05 +0000] "GET /media-prod/images/cat.jpg HTTP/1.1" 404 243 "-" "aws-sdk-go/1.44.122" "${body}"`;
+const json = JSON.stringify({
+  time: '2026-11-24T09:00:05Z',
+  status: 404,
+  request: 'GET /media-prod/images/cat.jpg HTTP/1.1',
+  resp_body: xml,
+});
+const shapes = {
+  'raw xml': xml.replace('\n', ''),
+  'pretty-printed (assembled)': xml.replace(/></g, '>\n  <'),
+  'nginx escape=default': clf(nginxEsc(xml)),
+  'nginx escape=json': clf(JSON.stringify(xml).slice(1, -1)),
+  'JSON access log': json,
+  'docker-wrapped JSON': JSON.stringify({
+    log: `${json}\n`,
+    stream: 'stdout',
+    time: '2026-11-24T09:00:05.1Z',
+  }),
+  'structured body (fast-xml-parser path)': `<Error><Code>NoSuchKey</Code><Message><![CDATA[gone]]></Message><RequestId>1</RequestId></Error>`,
+  'no body (cheap check only)': clf('-'),
+};
+const now = new Date().toISOString();
+for (const [name, text] of Object.entries(shapes)) {
+  const record = { text, source: 'bench', line: 1 };
+  let n = 0;
+  let found = 0;
+  const until = performance.now() + 400;
+  while (performance.now() < until) {
+    for (let i = 0; i < 1000; i++) found += extractRecord(record, now).events.length;
+    n += 1000;
+  }
+  const perSec = Math.round(n / 0.4);
+  console.log(
+    `  ${name.padEnd(40)} ${String(perSec).padStart(10)} records/s  (${found === 0 ? 'no events' : `${Math.round(found / n)} event each`})`,
+  );
+}
