@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S node --max-semi-space-size=2
 // The command line: the only place that reads argv and the environment, sets exit codes and handles signals.
 // The shebang caps V8's young generation: the default lets RSS grow to ~150 MiB for no speed gain.
 import { createRequire } from 'node:module';

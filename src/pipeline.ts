@@ -6,7 +6,7 @@ import { OutputClosedError } from './errors.js';
 import { extractRecord } from './extract/index.js';
 import type { LogRecord, OssErrorEvent } from './extract/types.js';
 import { Framer, type FramingLimits } from './framing/framer.js';
-import { byteCounter, recordSplitter } from './framing/lines.js';
+import { recordSplitter } from './framing/lines.js';
 import { discardEvents, eventWriter } from './sinks/events.js';
 import { openBatchSource, sourceName } from './sources/files.js';
 import type { PipelineStats } from './stats.js';
@@ -44,8 +44,6 @@ export interface BatchRun {
   /** Where JSON events go; null writes none. */
   output: Writable | null;
   observers: readonly EventObserver[];
-  /** Told of each source's progress, in bytes read. */
-  onChunk?: (source: string, bytes: number) => void;
   /** Told of a source that failed part-way (a corrupt .gz); the run goes on with the next. */
   onSourceError: (source: string, error: Error) => void;
 }
@@ -58,7 +56,6 @@ export async function runBatch(run: BatchRun, stats: PipelineStats): Promise<voi
     try {
       await pipeline([
         ...openBatchSource(path, run.stdin),
-        byteCounter(stats, run.onChunk && ((bytes) => run.onChunk?.(source, bytes))),
         recordSplitter(framer, run.limits.maxLineBytes),
         extractionStage(stats, run.observers),
         run.output ? eventWriter(run.output, stats) : discardEvents(),

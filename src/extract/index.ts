@@ -41,6 +41,14 @@ const SECRET_ARGUMENT = /token|signature|credential|authorization|secret/i;
 
 type Context = () => LineContext;
 
+/** A DOCTYPE or ENTITY declaration between `from` and `to` (XML keywords are case-sensitive). */
+function hasDtd(text: string, from: number, to: number): boolean {
+  const doctype = text.indexOf('!DOCTYPE', from);
+  if (doctype >= 0 && doctype < to) return true;
+  const entity = text.indexOf('!ENTITY', from);
+  return entity >= 0 && entity < to;
+}
+
 /**
  * @example extractRecord({ text: '<Error><Code>NoSuchKey</Code></Error>', source: 'stdin', line: 1 }, new Date().toISOString())
  */
@@ -144,7 +152,7 @@ function scanText(
     const failure = (reason: BodyFailure['reason']) =>
       out.failures.push({ reason, source: record.source, line: record.line });
 
-    if ((hostilePrologue && searchFrom === 0) || DTD_MARK.test(text.slice(searchFrom, start))) {
+    if ((hostilePrologue && searchFrom === 0) || hasDtd(text, searchFrom, start)) {
       failure('dtd');
     } else if (close === null || (next !== null && next.index < close.index)) {
       failure('truncated');

@@ -1,5 +1,5 @@
 // Reads one decoded `<Error>…</Error>` body into its elements: a strict flat scan first, fast-xml-parser for the rest.
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
 import type { FailureReason } from './types.js';
 import { decodeXmlEntities } from './unescape.js';
 
@@ -17,22 +17,32 @@ const CLOSE_TAG = /<\/Error\s*>\s*$/;
 // `<Name>text</Name>` with nothing but whitespace around: the shape of nearly every real body.
 const FLAT_ELEMENT = /\s*<([A-Za-z_][\w.-]*)>([^<]*)<\/\1>/y;
 
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  parseTagValue: false,
-  trimValues: true,
-  processEntities: true,
-  htmlEntities: false,
-});
+type Fxp = typeof import('fast-xml-parser');
+let structured: { parser: InstanceType<Fxp['XMLParser']>; validator: Fxp['XMLValidator'] } | undefined;
+
+/** fast-xml-parser is loaded on the first body the flat scan cannot read: most runs never need it. */
+function structuredParser(): NonNullable<typeof structured> {
+  if (structured) return structured;
+  const { XMLParser, XMLValidator } = createRequire(import.meta.url)('fast-xml-parser') as Fxp;
+  const parser = new XMLParser({
+    ignoreAttributes: true,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    parseTagValue: false,
+    trimValues: true,
+    processEntities: true,
+    htmlEntities: false,
+  });
+  structured = { parser, validator: XMLValidator };
+  return structured;
+}
 
 /**
  * @example parseBody('<Error><Code>NoSuchKey</Code></Error>') // { ok: true, elements: Map { 'Code' => 'NoSuchKey' } }
  */
 export function parseBody(xml: string): BodyParse {
   if (xml.length > MAX_BODY_CHARS) return { ok: false, reason: 'too-large' };
-  if (DTD.test(xml)) return { ok: false, reason: 'dtd' };
+  if (xml.includes('<!') && DTD.test(xml)) return { ok: false, reason: 'dtd' };
   const open = OPEN_TAG.exec(xml);
   const close = CLOSE_TAG.exec(xml);
   if (!open || !close) return { ok: false, reason: 'malformed' };
@@ -58,7 +68,8 @@ function scanFlat(xml: string, start: number, end: number): BodyParse | undefine
 }
 
 function parseStructured(xml: string): BodyParse {
-  if (XMLValidator.validate(xml) !== true) return { ok: false, reason: 'malformed' };
+  const { parser, validator } = structuredParser();
+  if (validator.validate(xml) !== true) return { ok: false, reason: 'malformed' };
   const doc = parser.parse(xml) as { Error?: unknown };
   const root = doc.Error;
   const elements: BodyElements = new Map();

@@ -64,6 +64,11 @@ export class Framer {
     return this.lineNo;
   }
 
+  /** Accounts for input bytes as they arrive, before any line is cut from them. */
+  countBytes(bytes: number): void {
+    this.stats.bytes += bytes;
+  }
+
   /** Accounts for a line that the splitter dropped for length before it reached `push`. */
   skipOverlong(): void {
     this.lineNo++;

@@ -1,8 +1,7 @@
 // Frames a byte stream into records with split2; the framer's cheap check runs inside split2's mapper.
-import { Transform, type TransformCallback } from 'node:stream';
+import type { Transform, TransformCallback } from 'node:stream';
 import split2 from 'split2';
 import type { LogRecord } from '../extract/types.js';
-import type { PipelineStats } from '../stats.js';
 import { byteDecoder } from './bytes.js';
 import type { Framer } from './framer.js';
 
@@ -36,6 +35,7 @@ export function recordSplitter(framer: Framer, maxLineBytes: number): Transform 
   };
   const transform = splitter._transform.bind(splitter);
   splitter._transform = (chunk: Buffer, encoding: BufferEncoding, callback: TransformCallback) => {
+    framer.countBytes(chunk.length);
     const wasOverflowing = splitter.overflow;
     transform(chunk, encoding, (error?: Error | null) => {
       if (!wasOverflowing && splitter.overflow) framer.skipOverlong();
@@ -54,15 +54,4 @@ export function recordSplitter(framer: Framer, maxLineBytes: number): Transform 
     });
   };
   return splitter;
-}
-
-/** Counts the bytes that flow through, for the `bytes read` self-monitoring counter. */
-export function byteCounter(stats: PipelineStats, onChunk?: (bytes: number) => void): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      stats.bytes += chunk.length;
-      onChunk?.(chunk.length);
-      callback(null, chunk);
-    },
-  });
 }
