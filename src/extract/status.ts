@@ -13,18 +13,19 @@ function digitsAt(line: string, at: number): number {
 
 /**
  * The HTTP status of a combined-format line (`"GET / HTTP/1.1" 404 …`) or a JSON line (`"status":404`),
- * or 0 when it cannot be read cheaply. No regex, no allocation: it runs on every line.
+ * or 0 when it cannot be read cheaply. No regex, no allocation: it runs on every line. `start` skips a
+ * container runtime's prefix without slicing it off.
  */
-export function cheapStatus(line: string): number {
-  if (line.charCodeAt(0) === 123) {
-    const at = line.indexOf('"status":');
+export function cheapStatus(line: string, start = 0): number {
+  if (line.charCodeAt(start) === 123) {
+    const at = line.indexOf('"status":', start);
     if (at < 0) return 0;
     let p = at + 9;
     if (line.charCodeAt(p) === SPACE) p++;
     if (line.charCodeAt(p) === QUOTE) p++;
     return digitsAt(line, p);
   }
-  const open = line.indexOf('"');
+  const open = line.indexOf('"', start);
   if (open < 0) return 0;
   const close = line.indexOf('" ', open + 1);
   if (close < 0 || line.charCodeAt(close + 5) !== SPACE) return 0;

@@ -25,15 +25,36 @@ export function runtimeTimeIso(time: string | undefined): string | undefined {
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
-/** `2024-10-10T00:00:00.123456789Z stdout F <line>`; P marks a partial record continued by the next one. */
-export function unwrapCri(line: string): Unwrapped | undefined {
+const F = 70;
+const P = 80;
+
+/**
+ * Where the content of a CRI line starts (`2024-10-10T00:00:00.123456789Z stdout F <line>`), or -1 when it
+ * is not one. No allocation: the framer's fast path reads the content in place.
+ */
+export function criContentStart(line: string): number {
   const sp1 = line.indexOf(' ');
   const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
-  if (sp2 < 0) return undefined;
+  if (sp2 < 0) return -1;
   const tag = line.charCodeAt(sp2 + 1);
-  if ((tag !== 70 && tag !== 80) || (line.length > sp2 + 2 && line.charCodeAt(sp2 + 2) !== 32))
-    return undefined;
-  return { text: line.slice(sp2 + 3), partial: tag === 80, time: line.slice(0, sp1) };
+  if ((tag !== F && tag !== P) || (line.length > sp2 + 2 && line.charCodeAt(sp2 + 2) !== 32)) return -1;
+  return sp2 + 3;
+}
+
+/** A complete CRI record (tag F, not P), whose content starts at `start`. */
+export function criComplete(line: string, start: number): boolean {
+  return line.charCodeAt(start - 2) === F;
+}
+
+/** A CRI line taken apart; a partial (P) record is continued by the next one. */
+export function unwrapCri(line: string): Unwrapped | undefined {
+  const start = criContentStart(line);
+  if (start < 0) return undefined;
+  return {
+    text: line.slice(start),
+    partial: !criComplete(line, start),
+    time: line.slice(0, line.indexOf(' ')),
+  };
 }
 
 /** `{"log":"<line>\n","stream":"stdout","time":"…"}`; a log value with no trailing newline is partial. */
@@ -57,5 +78,6 @@ export function unwrapDocker(line: string): Unwrapped | undefined {
 
 /** Docker's complete records end their log value with `\n`: the cheap test for "nothing pending here". */
 export function dockerLineComplete(line: string): boolean {
-  return line.includes('\\n","');
+  // The marker sits just before `"stream"` and `"time"`, near the end: look there first.
+  return line.indexOf('\\n","', line.length - 96) > 0 || line.includes('\\n","');
 }

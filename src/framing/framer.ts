@@ -7,6 +7,8 @@ import { countRequest, type PipelineStats } from '../stats.js';
 import { bytesToText } from './bytes.js';
 import {
   type ContainerFormat,
+  criComplete,
+  criContentStart,
   dockerLineComplete,
   runtimeTimeIso,
   sniffFormat,
@@ -48,8 +50,11 @@ interface Assembly {
 export class Framer {
   private lineNo = 0;
   private format: ContainerFormat | undefined;
-  private previous: string | undefined;
-  private beforePrevious: string | undefined;
+  // The last two lines, kept as (line, content start) so the fast path never slices a container prefix off.
+  private previousLine: string | undefined;
+  private previousStart = 0;
+  private beforeLine: string | undefined;
+  private beforeStart = 0;
   private partial: { text: string; start: number } | undefined;
   private assembly: Assembly | undefined;
 
@@ -108,14 +113,20 @@ export class Framer {
   }
 
   private container(line: string): LogRecord[] | undefined {
-    if (
-      this.format === 'docker' &&
-      this.partial === undefined &&
-      this.assembly === undefined &&
-      !mayHoldBody(line) &&
-      dockerLineComplete(line)
-    ) {
-      return undefined;
+    if (this.partial === undefined && this.assembly === undefined) {
+      // Fast path: a complete record without a body marker is counted and dropped without unwrapping it.
+      if (this.format === 'cri') {
+        const start = criContentStart(line);
+        if (start > 0 && criComplete(line, start)) {
+          countRequest(this.stats, cheapStatus(line, start));
+          if (!mayHoldBody(line)) {
+            this.remember(line, start);
+            return undefined;
+          }
+        }
+      } else if (!mayHoldBody(line) && dockerLineComplete(line)) {
+        return undefined;
+      }
     }
     const record = this.format === 'cri' ? unwrapCri(line) : unwrapDocker(line);
     if (record === undefined) return this.logical(line, this.lineNo, undefined);
@@ -132,10 +143,8 @@ export class Framer {
         return undefined;
       }
       this.partial = undefined;
+      if (this.format === 'cri') countRequest(this.stats, cheapStatus(text));
       return this.logical(text, start, record.time);
-    }
-    if (this.format === 'cri') {
-      countRequest(this.stats, cheapStatus(record.text));
     }
     if (this.assembly === undefined && !mayHoldBody(record.text)) {
       this.remember(record.text);
@@ -183,9 +192,19 @@ export class Framer {
   }
 
   /** The last two lines, for a multi-line body's declaration and header. */
-  private remember(text: string): void {
-    this.beforePrevious = this.previous;
-    this.previous = text;
+  private remember(line: string, start = 0): void {
+    this.beforeLine = this.previousLine;
+    this.beforeStart = this.previousStart;
+    this.previousLine = line;
+    this.previousStart = start;
+  }
+
+  private get previous(): string | undefined {
+    return this.previousLine?.slice(this.previousStart);
+  }
+
+  private get beforePrevious(): string | undefined {
+    return this.beforeLine?.slice(this.beforeStart);
   }
 
   /** A body whose `<?xml …?>` declaration sits on the line before starts there; the header is the line before that. */
