@@ -1,14 +1,17 @@
 #!/usr/bin/env -S node --max-semi-space-size=2
+import fs from 'node:fs/promises';
 // The command line: the only place that reads argv and the environment, sets exit codes and handles signals.
 // The shebang caps V8's young generation: the default lets RSS grow to ~150 MiB for no speed gain.
 import { createRequire } from 'node:module';
 import { codesJson, codesTable, explain, explainUnknown } from './catalog/render.js';
-import { parseFlags, runConfig } from './config.js';
+import { parseFlags, type RunConfig, runConfig } from './config.js';
 import { ConfigError, OutputClosedError } from './errors.js';
+import { type Logger, operationalLogger } from './log.js';
 import { runBatch } from './pipeline.js';
+import type { ExporterMetrics } from './sinks/metrics.js';
 import { Summary } from './sinks/summary.js';
 import { checkReadable } from './sources/files.js';
-import { newStats } from './stats.js';
+import { newStats, type PipelineStats } from './stats.js';
 
 const HELP = `Usage: oss-error-exporter [options] [FILE...]
        oss-error-exporter codes [--json]
@@ -24,6 +27,15 @@ Options:
   --no-events             write no JSON events (count only)
   --no-summary            write no summary to stderr
   --no-progress           no progress line on stderr, even on a terminal
+  --log-level LEVEL       operational log level on stderr: fatal|error|warn|info|debug|silent (default info)
+
+Metrics:
+  --listen HOST:PORT      serve /metrics, /healthz, /readyz while reading (':9817' = every interface)
+  --metrics-file FILE     write the final metrics there (node_exporter textfile collector), atomically
+  --web-config FILE       TLS and basic auth, Prometheus exporter-toolkit format
+  --label-bucket          add oss_errors_by_bucket_total{bucket,class}
+  --max-buckets N         distinct bucket label values before 'other' (default 100)
+  --max-unknown-codes N   distinct codes outside the catalogue before 'other' (default 100)
   -h, --help              this help
   --version               print the version
 
@@ -66,22 +78,25 @@ async function batch(argv: readonly string[]): Promise<number> {
     return 0;
   }
   checkReadable(config.files);
+  const log = operationalLogger(config.logLevel);
   const stats = newStats();
   const summary = new Summary();
+  const exporter = await startExporter(config, stats, log);
   const started = performance.now();
   let failedSources = 0;
   const progress = config.progress ? progressLine(stats) : undefined;
   try {
+    exporter.reading = true;
     await runBatch(
       {
         files: config.files,
         limits: config.limits,
         stdin: process.stdin,
         output: config.events ? process.stdout : null,
-        observers: [summary.observe],
+        observers: exporter.metrics ? [summary.observe, exporter.metrics.observe] : [summary.observe],
         onSourceError(source, error) {
           failedSources++;
-          process.stderr.write(`oss-error-exporter: ${source}: ${error.message}\n`);
+          log.error({ source, err: error.message }, 'input failed part-way; going on with the next');
         },
       },
       stats,
@@ -90,12 +105,54 @@ async function batch(argv: readonly string[]): Promise<number> {
     if (error instanceof OutputClosedError) return 0;
     throw error;
   } finally {
+    exporter.reading = false;
     progress?.stop();
+    await exporter.close();
   }
   if (config.summary) {
     process.stderr.write(summary.render(stats, config.files.length, (performance.now() - started) / 1000));
   }
   return failedSources > 0 ? 1 : 0;
+}
+
+interface Exporter {
+  metrics: ExporterMetrics | undefined;
+  reading: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * The metrics side, loaded only when asked for (prom-client, the HTTP server and the web config stay out of
+ * plain batch runs): `--listen` serves while reading, `--metrics-file` is written at the end.
+ */
+async function startExporter(config: RunConfig, stats: PipelineStats, log: Logger): Promise<Exporter> {
+  const exporter: Exporter = { metrics: undefined, reading: false, close: async () => {} };
+  if (config.listen === undefined && config.metricsFile === undefined) return exporter;
+  const [{ ExporterMetrics }, { startServer }, { loadWebConfig }] = await Promise.all([
+    import('./sinks/metrics.js'),
+    import('./sinks/http.js'),
+    import('./sinks/web-config.js'),
+  ]);
+  const metrics = new ExporterMetrics(stats, { ...config.metrics, version: version() });
+  exporter.metrics = metrics;
+  const web = config.webConfig === undefined ? {} : loadWebConfig(config.webConfig);
+  const server =
+    config.listen &&
+    (await startServer(metrics, { listen: config.listen, web, ready: () => exporter.reading }));
+  if (server) log.info({ url: server.url }, `listening on ${server.url}`);
+  exporter.close = async () => {
+    if (config.metricsFile !== undefined)
+      await writeAtomically(config.metricsFile, await metrics.text.metrics());
+    if (server) await server.close();
+  };
+  return exporter;
+}
+
+/** For node_exporter's textfile collector: a reader never sees a half-written file. */
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const temp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(temp, text);
+  await fs.rename(temp, file);
 }
 
 /** A one-line progress report on a terminal, rewritten in place every second. */

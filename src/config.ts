@@ -3,12 +3,49 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError } from './errors.js';
 import { DEFAULT_LIMITS, type FramingLimits } from './framing/framer.js';
 
+export interface MetricsOptions {
+  /** Distinct codes outside the catalogue that keep their own label value; the rest count as `other`. */
+  maxUnknownCodes: number;
+  /** Adds `oss_errors_by_bucket_total{bucket, class}`. */
+  labelBucket: boolean;
+  maxBuckets: number;
+  version: string;
+}
+
+export const DEFAULT_METRICS_OPTIONS: Omit<MetricsOptions, 'version'> = {
+  maxUnknownCodes: 100,
+  labelBucket: false,
+  maxBuckets: 100,
+};
+
+export const DEFAULT_PORT = 9817;
+
+export interface ListenAddress {
+  /** undefined: every interface, as `:9817` means in Go exporters. */
+  host: string | undefined;
+  port: number;
+}
+
+/** `HOST:PORT`, `:PORT`, `[::1]:PORT`; the flag name goes in any error. */
+export function parseListen(text: string): ListenAddress {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || port > 65535) throw new ConfigError(`--listen: expected HOST:PORT or :PORT, got '${text}'`);
+  const host = m[1] ?? m[2];
+  return { host: host === '' ? undefined : host, port };
+}
+
 export interface RunConfig {
   files: readonly string[];
   limits: FramingLimits;
   events: boolean;
   summary: boolean;
   progress: boolean;
+  logLevel: string;
+  listen: ListenAddress | undefined;
+  metricsFile: string | undefined;
+  webConfig: string | undefined;
+  metrics: Omit<MetricsOptions, 'version'>;
 }
 
 export const DEFAULTS = {
@@ -55,7 +92,22 @@ export const RUN_OPTIONS = {
   'no-events': { type: 'boolean' },
   'no-summary': { type: 'boolean' },
   'no-progress': { type: 'boolean' },
+  'log-level': { type: 'string' },
+  listen: { type: 'string' },
+  'metrics-file': { type: 'string' },
+  'web-config': { type: 'string' },
+  'label-bucket': { type: 'boolean' },
+  'max-buckets': { type: 'string' },
+  'max-unknown-codes': { type: 'string' },
 } as const;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function oneOf(flag: string, value: string, allowed: readonly string[]): string {
+  if (!allowed.includes(value))
+    throw new ConfigError(`--${flag}: expected one of ${allowed.join(', ')}, got '${value}'`);
+  return value;
+}
 
 /** Turns util.parseArgs' errors into one line that names the flag. */
 export function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
@@ -94,5 +146,24 @@ export function runConfig(
     events: values['no-events'] !== true,
     summary: values['no-summary'] !== true,
     progress: isTTY && values['no-progress'] !== true,
+    logLevel: oneOf('log-level', values['log-level'] ?? 'info', LOG_LEVELS),
+    listen: values.listen === undefined ? undefined : parseListen(values.listen),
+    metricsFile: values['metrics-file'],
+    webConfig: values['web-config'],
+    metrics: Object.freeze({
+      labelBucket: values['label-bucket'] === true,
+      maxBuckets: parseInteger(
+        'max-buckets',
+        values['max-buckets'] ?? String(DEFAULT_METRICS_OPTIONS.maxBuckets),
+        1,
+        100_000,
+      ),
+      maxUnknownCodes: parseInteger(
+        'max-unknown-codes',
+        values['max-unknown-codes'] ?? String(DEFAULT_METRICS_OPTIONS.maxUnknownCodes),
+        0,
+        100_000,
+      ),
+    }),
   });
 }

@@ -42,3 +42,35 @@ export function countRequest(stats: PipelineStats, status: number): void {
   const cls = (status / 100) | 0;
   byClass[cls] = (byClass[cls] as number) + 1;
 }
+
+/** The stats as plain JSON, for the positions file. */
+export function statsToJson(stats: PipelineStats): Record<string, unknown> {
+  return { ...stats, requestsByClass: [...stats.requestsByClass] };
+}
+
+/** Adds saved totals to fresh stats; unknown or malformed fields are ignored. */
+export function restoreStats(stats: PipelineStats, saved: unknown): void {
+  if (saved === null || typeof saved !== 'object') return;
+  const s = saved as Record<string, unknown>;
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
+  for (const key of [
+    'bytes',
+    'lines',
+    'candidates',
+    'bodies',
+    'events',
+    'eventsWritten',
+    'eventsDropped',
+  ] as const) {
+    stats[key] += num(s[key]);
+  }
+  const byClass = Array.isArray(s.requestsByClass) ? s.requestsByClass : [];
+  for (let i = 0; i < stats.requestsByClass.length; i++)
+    stats.requestsByClass[i] = (stats.requestsByClass[i] as number) + num(byClass[i]);
+  const failures = (s.failures ?? {}) as Record<string, unknown>;
+  for (const reason of Object.keys(stats.failures) as (keyof PipelineStats['failures'])[])
+    stats.failures[reason] += num(failures[reason]);
+  const skipped = (s.skipped ?? {}) as Record<string, unknown>;
+  for (const reason of Object.keys(stats.skipped) as (keyof PipelineStats['skipped'])[])
+    stats.skipped[reason] += num(skipped[reason]);
+}

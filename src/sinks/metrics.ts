@@ -1,0 +1,279 @@
+// Prometheus metrics: error counters with bounded labels, request counts and self-monitoring read from the stats.
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { ALIASES, CATALOG, lookupCode } from '../catalog/index.js';
+import type { MetricsOptions } from '../config.js';
+import type { OssErrorEvent } from '../extract/types.js';
+import { FAILURE_REASONS } from '../extract/types.js';
+import { type PipelineStats, restoreStats, SKIP_REASONS, statsToJson } from '../stats.js';
+
+/** Counter values saved with the positions file, so a restart neither resets nor double counts. */
+export interface CounterState {
+  errors: { code: string; status: string; class: string; category: string; value: number }[];
+  buckets: { bucket: string; class: string; value: number }[];
+  unknownOverflow: number;
+  bucketOverflow: number;
+  /** The self-monitoring totals (lines, bytes, bodies, requests…), from which those counters are read. */
+  stats: Record<string, unknown>;
+}
+
+const CODE_LIKE = /^[A-Za-z0-9]{1,64}$/;
+// S3 and OSS bucket names: lowercase letters, digits, dots and hyphens, 3 to 63 characters.
+const BUCKET_LIKE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+export const OTHER = 'other';
+
+type Child = { inc(value?: number): void };
+
+/**
+ * The exporter's metrics, registered in two registries that share every metric: one answers in the
+ * Prometheus text format, the other in OpenMetrics, so each scrape gets the format it asked for.
+ */
+export class ExporterMetrics {
+  readonly text = new Registry();
+  readonly openMetrics = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
+  private readonly errors: Counter<'code' | 'status' | 'class' | 'category'>;
+  private readonly byBucket: Counter<'bucket' | 'class'> | undefined;
+  private readonly unknownOverflow: Counter;
+  private readonly bucketOverflow: Counter;
+  private readonly children = new Map<string, Child>();
+  private readonly bucketChildren = new Map<string, Child>();
+  private readonly unknownCodes = new Set<string>();
+  private readonly buckets = new Set<string>();
+
+  constructor(
+    private readonly stats: PipelineStats,
+    private readonly options: MetricsOptions,
+  ) {
+    this.openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    // prom-client types a registry by its format; metrics themselves are format-free.
+    const registers = [this.text, this.openMetrics as unknown as Registry];
+    this.errors = new Counter({
+      name: 'oss_errors_total',
+      help: 'OSS error bodies found, by error code, HTTP status, status class and category.',
+      labelNames: ['code', 'status', 'class', 'category'],
+      registers,
+    });
+    // Known codes exist at zero from the start, so rate() and increase() see the first error.
+    for (const row of CATALOG)
+      this.errors.labels(row.code, String(row.status), row.class, row.category).inc(0);
+    for (const [alias, canonical] of Object.entries(ALIASES)) {
+      for (const row of lookupCode(canonical)?.rows ?? []) {
+        this.errors.labels(alias, String(row.status), row.class, row.category).inc(0);
+      }
+    }
+    this.unknownOverflow = new Counter({
+      name: 'oss_unknown_codes_overflow_total',
+      help: 'Errors counted as code="other": the code did not look like one, or the cap on distinct unknown codes was reached.',
+      registers,
+    });
+    this.byBucket = options.labelBucket
+      ? new Counter({
+          name: 'oss_errors_by_bucket_total',
+          help: 'OSS errors by bucket (capped; the rest count as bucket="other") and status class.',
+          labelNames: ['bucket', 'class'],
+          registers,
+        })
+      : undefined;
+    this.bucketOverflow = new Counter({
+      name: 'oss_bucket_label_overflow_total',
+      help: 'Errors counted as bucket="other" because the cap on distinct buckets was reached.',
+      registers,
+    });
+    this.registerStats(registers);
+    new Gauge({
+      name: 'oss_exporter_build_info',
+      help: 'Always 1; the version label says which build runs.',
+      labelNames: ['version', 'nodejs'],
+      registers,
+    })
+      .labels(options.version, process.version)
+      .set(1);
+    for (const registry of registers) {
+      collectDefaultMetrics({ register: registry });
+      // Gauges named *_total break the naming rule promtool checks; the same numbers stay, by type, in
+      // nodejs_active_handles, nodejs_active_requests and nodejs_active_resources.
+      for (const name of [
+        'nodejs_active_handles_total',
+        'nodejs_active_requests_total',
+        'nodejs_active_resources_total',
+      ]) {
+        registry.removeSingleMetric(name);
+      }
+    }
+  }
+
+  /** One increment per error event: a Map lookup and an `inc` once the label set has been seen. */
+  observe = (event: OssErrorEvent): void => {
+    const key = `${event.code}\u0000${event.status}\u0000${event.category}`;
+    const cached = this.children.get(key);
+    if (cached) cached.inc();
+    else {
+      const code = this.codeLabel(event);
+      const status = event.status === null ? 'unknown' : String(event.status);
+      const child = this.errors.labels(code, status, event.class, event.category);
+      child.inc();
+      // A code counted as `other` is not cached under its own key: each of its events is an overflow.
+      if (code === OTHER) this.unknownOverflow.inc();
+      else this.children.set(key, child);
+    }
+    if (this.byBucket) this.countBucket(event);
+  };
+
+  private codeLabel(event: OssErrorEvent): string {
+    if (event.known || this.unknownCodes.has(event.code)) return event.code;
+    if (!CODE_LIKE.test(event.code) || this.unknownCodes.size >= this.options.maxUnknownCodes) return OTHER;
+    this.unknownCodes.add(event.code);
+    return event.code;
+  }
+
+  private countBucket(event: OssErrorEvent): void {
+    const bucket = event.bucket ?? 'unknown';
+    const key = `${bucket}\u0000${event.class}`;
+    let child = this.bucketChildren.get(key);
+    if (child === undefined) {
+      let label = bucket;
+      if (bucket !== 'unknown' && !this.buckets.has(bucket)) {
+        if (BUCKET_LIKE.test(bucket) && this.buckets.size < this.options.maxBuckets) this.buckets.add(bucket);
+        else label = OTHER;
+      }
+      child = (this.byBucket as Counter<'bucket' | 'class'>).labels(label, event.class);
+      if (label !== OTHER) this.bucketChildren.set(key, child);
+      else this.bucketOverflow.inc();
+    }
+    child.inc();
+  }
+
+  /** Counters derived from the hot path's plain stats: read at scrape time, never incremented per line. */
+  private registerStats(registers: Registry[]): void {
+    const stats = this.stats;
+    const fromStats = (name: string, help: string, read: () => number) => {
+      let reported = 0;
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const now = read();
+          if (now > reported) this.inc(now - reported);
+          reported = now;
+        },
+      });
+    };
+    const byLabel = <L extends string>(
+      name: string,
+      help: string,
+      label: string,
+      values: readonly L[],
+      read: (value: L) => number,
+    ) => {
+      const reported = new Map<L, number>(values.map((v) => [v, 0]));
+      const counter = new Counter({
+        name,
+        help,
+        labelNames: [label],
+        registers,
+        collect() {
+          for (const value of values) {
+            const now = read(value);
+            const before = reported.get(value) ?? 0;
+            if (now > before) this.labels(value).inc(now - before);
+            reported.set(value, now);
+          }
+        },
+      });
+      for (const value of values) counter.labels(value).inc(0);
+    };
+    const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+    byLabel(
+      'oss_requests_total',
+      'Access-log lines whose HTTP status could be read, by status class: the denominator of the error ratio.',
+      'class',
+      CLASSES,
+      (cls) => stats.requestsByClass[Number(cls[0])] ?? 0,
+    );
+    fromStats('oss_exporter_lines_read_total', 'Physical lines read from all sources.', () => stats.lines);
+    fromStats(
+      'oss_exporter_bytes_read_total',
+      'Bytes read from all sources (after gzip decompression).',
+      () => stats.bytes,
+    );
+    fromStats(
+      'oss_exporter_error_bodies_total',
+      'XML error bodies found, readable or not.',
+      () => stats.bodies,
+    );
+    byLabel(
+      'oss_exporter_unparseable_bodies_total',
+      'Error bodies that could not be read, by reason.',
+      'reason',
+      FAILURE_REASONS,
+      (reason) => stats.failures[reason],
+    );
+    byLabel(
+      'oss_exporter_records_skipped_total',
+      'Records passed over without extraction, by reason (over the length bounds).',
+      'reason',
+      SKIP_REASONS,
+      (reason) => stats.skipped[reason],
+    );
+    fromStats(
+      'oss_exporter_events_written_total',
+      'JSON events handed to the output.',
+      () => stats.eventsWritten,
+    );
+    fromStats(
+      'oss_exporter_events_dropped_total',
+      'JSON events lost because the output failed.',
+      () => stats.eventsDropped,
+    );
+  }
+
+  async snapshot(): Promise<CounterState> {
+    const label = (labels: Record<string, string | number | undefined>, name: string) =>
+      String(labels[name] ?? '');
+    const errors = (await this.errors.get()).values
+      .filter((v) => v.value > 0)
+      .map(({ labels, value }) => ({
+        code: label(labels, 'code'),
+        status: label(labels, 'status'),
+        class: label(labels, 'class'),
+        category: label(labels, 'category'),
+        value,
+      }));
+    const buckets = this.byBucket
+      ? (await this.byBucket.get()).values
+          .filter((v) => v.value > 0)
+          .map(({ labels, value }) => ({
+            bucket: label(labels, 'bucket'),
+            class: label(labels, 'class'),
+            value,
+          }))
+      : [];
+    return {
+      errors,
+      buckets,
+      unknownOverflow: (await this.unknownOverflow.get()).values[0]?.value ?? 0,
+      bucketOverflow: (await this.bucketOverflow.get()).values[0]?.value ?? 0,
+      stats: statsToJson(this.stats),
+    };
+  }
+
+  /** Adds saved values back (call once, before ingestion starts); label caps count the restored labels. */
+  restore(state: CounterState): void {
+    for (const e of state.errors) {
+      if (!lookupCode(e.code) && e.code !== OTHER) {
+        if (this.unknownCodes.size >= this.options.maxUnknownCodes) continue;
+        this.unknownCodes.add(e.code);
+      }
+      this.errors.labels(e.code, e.status, e.class, e.category).inc(e.value);
+    }
+    if (this.byBucket) {
+      for (const b of state.buckets) {
+        if (b.bucket !== OTHER && b.bucket !== 'unknown') this.buckets.add(b.bucket);
+        this.byBucket.labels(b.bucket, b.class).inc(b.value);
+      }
+    }
+    this.unknownOverflow.inc(state.unknownOverflow);
+    this.bucketOverflow.inc(state.bucketOverflow);
+    restoreStats(this.stats, state.stats);
+  }
+}
