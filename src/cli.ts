@@ -4,13 +4,15 @@ import fs from 'node:fs/promises';
 // The shebang caps V8's young generation: the default lets RSS grow to ~150 MiB for no speed gain.
 import { createRequire } from 'node:module';
 import { codesJson, codesTable, explain, explainUnknown } from './catalog/render.js';
-import { parseFlags, type RunConfig, runConfig } from './config.js';
+import { DEFAULT_PORT, type FollowConfig, parseFlags, type RunConfig, runConfig } from './config.js';
 import { ConfigError, OutputClosedError } from './errors.js';
+import { Follower, systemClock } from './follow.js';
 import { type Logger, operationalLogger } from './log.js';
 import { runBatch } from './pipeline.js';
-import type { ExporterMetrics } from './sinks/metrics.js';
+import { eventPrinter } from './sinks/events.js';
+import type { CounterState, ExporterMetrics } from './sinks/metrics.js';
 import { Summary } from './sinks/summary.js';
-import { checkReadable } from './sources/files.js';
+import { checkReadable, STDIN } from './sources/files.js';
 import { newStats, type PipelineStats } from './stats.js';
 
 const HELP = `Usage: oss-error-exporter [options] [FILE...]
@@ -28,6 +30,17 @@ Options:
   --no-summary            write no summary to stderr
   --no-progress           no progress line on stderr, even on a terminal
   --log-level LEVEL       operational log level on stderr: fatal|error|warn|info|debug|silent (default info)
+
+Follow mode (a sidecar, a DaemonSet, \`tail -F … |\`):
+  -F, --follow            keep reading FILEs (globs allowed) as they grow, across rotation, until SIGTERM/SIGINT;
+                          serves metrics on :9817 unless --listen is given; stdin when no FILE
+  --exclude GLOB          leave out matching files (whole path, or base name when GLOB has no '/'); repeatable
+  --from-end              files present at start are read from their end (default: from the beginning)
+  --positions FILE        save offsets and counters there, resume from them after a restart
+  --positions-interval D  how often positions are saved (default 5s)
+  --rotate-wait D         keep reading a rotated file until idle this long (default 5s)
+  --poll-interval D       how often files are checked (default 250ms)
+  --reset-counters        start the counters from zero even when positions hold saved values
 
 Metrics:
   --listen HOST:PORT      serve /metrics, /healthz, /readyz while reading (':9817' = every interface)
@@ -77,8 +90,9 @@ async function batch(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${version()}\n`);
     return 0;
   }
-  checkReadable(config.files);
   const log = operationalLogger(config.logLevel);
+  if (config.follow) return follow(config, config.follow, log);
+  checkReadable(config.files);
   const stats = newStats();
   const summary = new Summary();
   const exporter = await startExporter(config, stats, log);
@@ -118,7 +132,78 @@ async function batch(argv: readonly string[]): Promise<number> {
 interface Exporter {
   metrics: ExporterMetrics | undefined;
   reading: boolean;
+  /** Replaces `reading` as the /readyz answer (follow mode: files open). */
+  ready?: () => boolean;
   close(): Promise<void>;
+}
+
+/**
+ * `--follow`: files (globs too) are tailed until SIGTERM/SIGINT, with metrics served on :9817 unless --listen
+ * says otherwise; stdin is read until it ends. A first signal drains and saves positions, a second exits at once.
+ */
+async function follow(config: RunConfig, options: FollowConfig, log: Logger): Promise<number> {
+  const stats = newStats();
+  const withServer: RunConfig = {
+    ...config,
+    listen: config.listen ?? { host: undefined, port: DEFAULT_PORT },
+  };
+  const exporter = await startExporter(withServer, stats, log);
+  const metrics = exporter.metrics as ExporterMetrics;
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+    log.info({ signal }, 'stopping: draining events and saving positions (a second signal exits at once)');
+    stop.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  const output = config.events ? process.stdout : null;
+  try {
+    if (config.files.length === 1 && config.files[0] === STDIN) {
+      stop.signal.addEventListener('abort', () => process.stdin.destroy());
+      exporter.reading = true;
+      await runBatch(
+        {
+          files: config.files,
+          limits: config.limits,
+          stdin: process.stdin,
+          output,
+          observers: [metrics.observe],
+          onSourceError: (source, error) => log.error({ source, err: error.message }, 'input failed'),
+        },
+        stats,
+      );
+      return 0;
+    }
+    const follower = new Follower({
+      patterns: config.files.filter((f) => f !== STDIN),
+      excludes: options.excludes,
+      fromEnd: options.fromEnd,
+      rotateWaitMs: options.rotateWaitMs,
+      pollIntervalMs: options.pollIntervalMs,
+      positionsFile: options.positionsFile,
+      positionsIntervalMs: options.positionsIntervalMs,
+      limits: config.limits,
+      stats,
+      observers: [metrics.observe],
+      print: output ? eventPrinter(output, stats) : async () => {},
+      log,
+      clock: systemClock,
+      counters: () => metrics.snapshot(),
+    });
+    const saved = follower.loadState();
+    if (saved !== undefined && !options.resetCounters) metrics.restore(saved as CounterState);
+    metrics.addTailer(() => follower.tailerFigures());
+    exporter.ready = () => follower.ready;
+    await follower.run(stop.signal);
+    return 0;
+  } catch (error) {
+    if (error instanceof OutputClosedError) return 0;
+    throw error;
+  } finally {
+    exporter.reading = false;
+    await exporter.close();
+  }
 }
 
 /**
@@ -138,7 +223,11 @@ async function startExporter(config: RunConfig, stats: PipelineStats, log: Logge
   const web = config.webConfig === undefined ? {} : loadWebConfig(config.webConfig);
   const server =
     config.listen &&
-    (await startServer(metrics, { listen: config.listen, web, ready: () => exporter.reading }));
+    (await startServer(metrics, {
+      listen: config.listen,
+      web,
+      ready: () => exporter.ready?.() ?? exporter.reading,
+    }));
   if (server) log.info({ url: server.url }, `listening on ${server.url}`);
   exporter.close = async () => {
     if (config.metricsFile !== undefined)

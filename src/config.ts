@@ -46,7 +46,20 @@ export interface RunConfig {
   metricsFile: string | undefined;
   webConfig: string | undefined;
   metrics: Omit<MetricsOptions, 'version'>;
+  follow: FollowConfig | undefined;
 }
+
+export interface FollowConfig {
+  excludes: readonly string[];
+  fromEnd: boolean;
+  positionsFile: string | undefined;
+  positionsIntervalMs: number;
+  rotateWaitMs: number;
+  pollIntervalMs: number;
+  resetCounters: boolean;
+}
+
+export const FOLLOW_DEFAULTS = { positionsInterval: '5s', rotateWait: '5s', pollInterval: '250ms' } as const;
 
 export const DEFAULTS = {
   maxLineLength: '1MiB',
@@ -99,7 +112,28 @@ export const RUN_OPTIONS = {
   'label-bucket': { type: 'boolean' },
   'max-buckets': { type: 'string' },
   'max-unknown-codes': { type: 'string' },
+  follow: { type: 'boolean', short: 'F' },
+  exclude: { type: 'string', multiple: true },
+  'from-end': { type: 'boolean' },
+  positions: { type: 'string' },
+  'positions-interval': { type: 'string' },
+  'rotate-wait': { type: 'string' },
+  'poll-interval': { type: 'string' },
+  'reset-counters': { type: 'boolean' },
 } as const;
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `250ms`, `5s`, `2m`, `1h` → milliseconds; the flag name goes in any error. */
+export function parseDuration(flag: string, text: string, minMs: number): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+  const ms = m ? Number(m[1]) * (DURATION_UNITS[m[2] as string] as number) : Number.NaN;
+  if (!(ms >= minMs))
+    throw new ConfigError(
+      `--${flag}: expected a duration of at least ${minMs}ms such as 250ms, 5s or 1m, got '${text}'`,
+    );
+  return ms;
+}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -128,6 +162,19 @@ export function runConfig(
     options: RUN_OPTIONS,
     allowPositionals: true,
   });
+  if (values.follow !== true) {
+    for (const flag of [
+      'exclude',
+      'from-end',
+      'positions',
+      'positions-interval',
+      'rotate-wait',
+      'poll-interval',
+      'reset-counters',
+    ] as const) {
+      if (values[flag] !== undefined) throw new ConfigError(`--${flag}: only with --follow`);
+    }
+  }
   const maxLineBytes = parseSize('max-line-length', values['max-line-length'] ?? DEFAULTS.maxLineLength);
   return Object.freeze({
     help: values.help === true,
@@ -150,6 +197,30 @@ export function runConfig(
     listen: values.listen === undefined ? undefined : parseListen(values.listen),
     metricsFile: values['metrics-file'],
     webConfig: values['web-config'],
+    follow:
+      values.follow === true
+        ? Object.freeze({
+            excludes: Object.freeze(values.exclude ?? []),
+            fromEnd: values['from-end'] === true,
+            positionsFile: values.positions,
+            positionsIntervalMs: parseDuration(
+              'positions-interval',
+              values['positions-interval'] ?? FOLLOW_DEFAULTS.positionsInterval,
+              100,
+            ),
+            rotateWaitMs: parseDuration(
+              'rotate-wait',
+              values['rotate-wait'] ?? FOLLOW_DEFAULTS.rotateWait,
+              0,
+            ),
+            pollIntervalMs: parseDuration(
+              'poll-interval',
+              values['poll-interval'] ?? FOLLOW_DEFAULTS.pollInterval,
+              10,
+            ),
+            resetCounters: values['reset-counters'] === true,
+          })
+        : undefined,
     metrics: Object.freeze({
       labelBucket: values['label-bucket'] === true,
       maxBuckets: parseInteger(

@@ -14,24 +14,34 @@ import type { PipelineStats } from './stats.js';
 /** Called once per event, in order: the metrics and the summary count here. */
 export type EventObserver = (event: OssErrorEvent) => void;
 
-/** Records in, events out; the only stage that calls the extractor. */
+/** Extracts a batch of records: counts bodies and failures, tells the observers, returns the events. */
+export function extractBatch(
+  records: readonly LogRecord[],
+  stats: PipelineStats,
+  observers: readonly EventObserver[],
+): OssErrorEvent[] {
+  const readTime = new Date().toISOString();
+  const events: OssErrorEvent[] = [];
+  for (const record of records) {
+    const found = extractRecord(record, readTime);
+    for (const failure of found.failures) stats.failures[failure.reason]++;
+    stats.bodies += found.failures.length;
+    for (const event of found.events) {
+      if (!event.truncated) stats.bodies++;
+      stats.events++;
+      for (const observe of observers) observe(event);
+      events.push(event);
+    }
+  }
+  return events;
+}
+
+/** Records in, events out; the stream form of extractBatch. */
 export function extractionStage(stats: PipelineStats, observers: readonly EventObserver[]): Transform {
   return new Transform({
     objectMode: true,
     transform(records: LogRecord[], _encoding, callback) {
-      const readTime = new Date().toISOString();
-      const events: OssErrorEvent[] = [];
-      for (const record of records) {
-        const found = extractRecord(record, readTime);
-        for (const failure of found.failures) stats.failures[failure.reason]++;
-        stats.bodies += found.failures.length;
-        for (const event of found.events) {
-          if (!event.truncated) stats.bodies++;
-          stats.events++;
-          for (const observe of observers) observe(event);
-          events.push(event);
-        }
-      }
+      const events = extractBatch(records, stats, observers);
       callback(null, events.length > 0 ? events : undefined);
     },
   });

@@ -62,11 +62,23 @@ export class Framer {
     private readonly source: string,
     private readonly limits: FramingLimits,
     private readonly stats: PipelineStats,
-  ) {}
+    /** Lines already behind the first one pushed (follow mode resuming from a saved position). */
+    firstLine = 0,
+  ) {
+    this.lineNo = firstLine;
+  }
 
   /** The physical line number of the last line pushed. */
   get lines(): number {
     return this.lineNo;
+  }
+
+  /**
+   * The line where a record still held here starts (a multi-line body or a partial container line), or
+   * undefined. Follow mode never commits an offset past it, so a restart reads that record again whole.
+   */
+  get heldSince(): number | undefined {
+    return this.assembly?.start ?? this.partial?.start;
   }
 
   /** Accounts for input bytes as they arrive, before any line is cut from them. */

@@ -7,6 +7,12 @@ import type { Framer } from './framer.js';
 
 const CR = 13;
 
+/** Hands one line (a byte string, `\r` of CRLF still on it) to the framer; records it returns go to `batch`. */
+export function pushLine(framer: Framer, line: string, batch: LogRecord[]): undefined {
+  const records = framer.push(line.charCodeAt(line.length - 1) === CR ? line.slice(0, -1) : line);
+  if (records !== undefined) for (const record of records) batch.push(record);
+}
+
 /**
  * A split2 stream that emits one `LogRecord[]` batch per input chunk (one object per chunk, not per line,
  * keeps the object-mode stages and the output writes few). Lines are byte strings: split2's decoder is
@@ -15,10 +21,7 @@ const CR = 13;
  */
 export function recordSplitter(framer: Framer, maxLineBytes: number): Transform {
   let batch: LogRecord[] = [];
-  const mapper = (line: string): undefined => {
-    const records = framer.push(line.charCodeAt(line.length - 1) === CR ? line.slice(0, -1) : line);
-    if (records !== undefined) for (const record of records) batch.push(record);
-  };
+  const mapper = (line: string): undefined => pushLine(framer, line, batch);
   const options = { maxLength: maxLineBytes, skipOverflow: true }; // skipOverflow is missing from @types/split2
   const splitter = split2('\n', mapper, options) as Transform & {
     overflow: boolean;

@@ -76,6 +76,24 @@ function writeBatch(
   output.once('error', onError);
 }
 
+/**
+ * Writes one batch and resolves once the output took it (after 'drain' when it was full): follow mode
+ * awaits this before it commits the offsets of the batch's lines.
+ */
+export function eventPrinter(
+  output: WritableOutput,
+  stats: PipelineStats,
+): (events: readonly OssErrorEvent[]) => Promise<void> {
+  const { format } = eventFormatter();
+  return (events) =>
+    new Promise((resolve, reject) => {
+      if (events.length === 0) return resolve();
+      writeBatch(output, format(events), events.length, stats, (error) =>
+        error ? reject(error) : resolve(),
+      );
+    });
+}
+
 /** A sink that counts events and writes nothing (`--no-events`). */
 export function discardEvents(): Writable {
   return new Writable({

@@ -4,7 +4,9 @@ import { ALIASES, CATALOG, lookupCode } from '../catalog/index.js';
 import type { MetricsOptions } from '../config.js';
 import type { OssErrorEvent } from '../extract/types.js';
 import { FAILURE_REASONS } from '../extract/types.js';
+import type { TailerFigures } from '../follow.js';
 import { type PipelineStats, restoreStats, SKIP_REASONS, statsToJson } from '../stats.js';
+import { registerTailerMetrics } from './tailer-metrics.js';
 
 /** Counter values saved with the positions file, so a restart neither resets nor double counts. */
 export interface CounterState {
@@ -99,6 +101,11 @@ export class ExporterMetrics {
         registry.removeSingleMetric(name);
       }
     }
+  }
+
+  /** Adds the follower's per-file metrics (follow mode only). */
+  addTailer(read: () => TailerFigures): void {
+    registerTailerMetrics([this.text, this.openMetrics as unknown as Registry], read);
   }
 
   /** One increment per error event: a Map lookup and an `inc` once the label set has been seen. */
