@@ -4,7 +4,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OutputClosedError } from './errors.js';
 import { extractRecord } from './extract/index.js';
-import type { LogRecord, OssErrorEvent } from './extract/types.js';
+import type { Extraction, LogRecord, OssErrorEvent } from './extract/types.js';
 import { Framer, type FramingLimits } from './framing/framer.js';
 import { recordSplitter } from './framing/lines.js';
 import { discardEvents, eventWriter } from './sinks/events.js';
@@ -23,7 +23,14 @@ export function extractBatch(
   const readTime = new Date().toISOString();
   const events: OssErrorEvent[] = [];
   for (const record of records) {
-    const found = extractRecord(record, readTime);
+    let found: Extraction;
+    try {
+      found = extractRecord(record, readTime);
+    } catch {
+      // The extractor is tested never to throw; should it, one record is lost and counted, not the process.
+      stats.failures.internal++;
+      continue;
+    }
     for (const failure of found.failures) stats.failures[failure.reason]++;
     stats.bodies += found.failures.length;
     for (const event of found.events) {

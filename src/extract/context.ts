@@ -153,15 +153,17 @@ const AGENT_FIELDS = [
 ];
 const DURATION_FIELDS = ['request_time', 'duration', 'Duration', 'latency', 'elapsed', 'response_time'];
 
+/** The first field of `names` (nearest object first) whose value `accept` takes: `url` as an object is no path. */
 function field(
   objects: readonly JsonObject[],
   names: readonly string[],
+  accept: (value: unknown) => boolean = (v) => typeof v === 'string' || typeof v === 'number',
 ): { name: string; value: unknown } | undefined {
   for (const obj of objects) {
     for (const name of names) {
       let value: unknown = obj[name];
       if (value === undefined && name.includes('.')) value = dotted(obj, name);
-      if (value !== undefined && value !== null && value !== '' && value !== '-') return { name, value };
+      if (value !== '' && value !== '-' && accept(value)) return { name, value };
     }
   }
   return undefined;
@@ -190,10 +192,8 @@ function parseDuration(name: string, value: unknown): number | undefined {
 /** Context from the JSON objects that enclose a body, nearest first. */
 export function jsonContext(objects: readonly JsonObject[]): LineContext {
   const request: RequestInfo = {};
-  const str = (names: readonly string[]) => {
-    const f = field(objects, names);
-    return f && typeof f.value === 'string' ? f.value : undefined;
-  };
+  const str = (names: readonly string[]) =>
+    field(objects, names, (v) => typeof v === 'string')?.value as string | undefined;
   const status = parseStatus(field(objects, STATUS_FIELDS)?.value);
   if (status !== undefined) request.status = status;
   let method = str(METHOD_FIELDS);

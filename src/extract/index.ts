@@ -3,7 +3,7 @@ import { inferCategory, lookupCode, rowFor, statusClass } from '../catalog/index
 import { jsonContext, type LineContext, textLineContext } from './context.js';
 import { redactElement, redactUrl } from './redact.js';
 import type { BodyFailure, Extraction, LogRecord, OssErrorEvent } from './types.js';
-import { unescapeBody } from './unescape.js';
+import { escapeLayers, unescapeBody } from './unescape.js';
 import { type BodyElements, MAX_BODY_CHARS, parseBody } from './xml.js';
 
 export type * from './types.js';
@@ -41,6 +41,13 @@ const SECRET_ARGUMENT = /token|signature|credential|authorization|secret/i;
 
 type Context = () => LineContext;
 
+/** `\\u003cError` → 2; `<Error>` → 0. */
+function openerBackslashes(opener: string): number {
+  let n = 0;
+  while (opener.charCodeAt(n) === 92) n++;
+  return n;
+}
+
 /** A DOCTYPE or ENTITY declaration between `from` and `to` (XML keywords are case-sensitive). */
 function hasDtd(text: string, from: number, to: number): boolean {
   const doctype = text.indexOf('!DOCTYPE', from);
@@ -68,9 +75,13 @@ export function extractRecord(record: LogRecord, readTime: string): Extraction {
   return out;
 }
 
-// A DOCTYPE whose internal subset spans lines ends with `]>` on the line before a multi-line body.
+// A DOCTYPE on the line before a multi-line body is its prologue (an internal subset spanning lines ends
+// with `]>` there); a line that holds a body of its own after its DOCTYPE is that body's business only.
 function hostileHeader(header: string | undefined): boolean {
-  return header !== undefined && (DTD_MARK.test(header) || /^\s*\]>\s*$/.test(header));
+  if (header === undefined) return false;
+  if (/^\s*\]>\s*$/.test(header)) return true;
+  OPENER.lastIndex = 0;
+  return DTD_MARK.test(header) && !OPENER.test(header);
 }
 
 function withHeader(ctx: LineContext, header: string | undefined): LineContext {
@@ -156,12 +167,16 @@ function scanText(
       failure('dtd');
     } else if (close === null || (next !== null && next.index < close.index)) {
       failure('truncated');
-      salvageTruncated(text.slice(start, Math.min(next?.index ?? text.length, start + MAX_BODY_CHARS)));
+      const window = text.slice(start, Math.min(next?.index ?? text.length, start + MAX_BODY_CHARS));
+      salvageTruncated(unescapeBody(window, escapeLayers(openerBackslashes(open[0]), window, text)));
       OPENER.lastIndex = afterOpen;
       searchFrom = afterOpen;
       continue;
     } else {
-      const parsed = parseBody(unescapeBody(text.slice(start, CLOSER.lastIndex)));
+      const segment = text.slice(start, CLOSER.lastIndex);
+      const parsed = parseBody(
+        unescapeBody(segment, escapeLayers(openerBackslashes(open[0]), segment, text)),
+      );
       if (!parsed.ok) failure(parsed.reason);
       else {
         const event = buildEvent(parsed.elements, context(), record, readTime);
@@ -173,8 +188,7 @@ function scanText(
     searchFrom = OPENER.lastIndex;
   }
 
-  function salvageTruncated(raw: string): void {
-    const xml = unescapeBody(raw);
+  function salvageTruncated(xml: string): void {
     if (DTD_MARK.test(xml)) return;
     const elements: BodyElements = new Map();
     for (const m of xml.matchAll(COMPLETE_ELEMENT)) {

@@ -49,8 +49,8 @@ export interface OssErrorEvent {
   truncated?: true;
 }
 
-/** Why a body could not be read. A bounded set: it is a metric label. */
-export const FAILURE_REASONS = ['truncated', 'malformed', 'dtd', 'no-code', 'too-large'] as const;
+/** Why a body could not be read. A bounded set: it is a metric label. `internal` is an extractor bug. */
+export const FAILURE_REASONS = ['truncated', 'malformed', 'dtd', 'no-code', 'too-large', 'internal'] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 export interface BodyFailure {

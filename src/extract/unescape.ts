@@ -36,13 +36,24 @@ export function decodeJsonString(text: string): string {
   }
 }
 
+// Signs that a body with a raw `<` was escaped once: raw XML has real quotes and newlines, not `\"` and `\n`.
+const ESCAPED_ONCE = /\\["n\\]|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}/;
+
 /**
- * Peels escaping layers off a body until none is left: a JSON log inside Docker's json-file is escaped
- * twice, an nginx `escape=default` log once with `\xHH`. Bounded to a few layers.
+ * How many escaping layers lie on a body. An escaped opener says it by its backslashes (`\u003c` one,
+ * `\\u003c` two); a raw `<` is escaped once when the body or its enclosing string shows escapes, else not at
+ * all, so a literal backslash in raw XML (`C:\temp`) stays as it is. Deeper nesting is undone by the JSON
+ * parsing and container unwrapping around this, not guessed here.
  */
-export function unescapeBody(text: string): string {
+export function escapeLayers(openerBackslashes: number, segment: string, enclosing: string): number {
+  if (openerBackslashes > 0) return Math.min(openerBackslashes, 4);
+  return ESCAPED_ONCE.test(segment) || enclosing.includes('\\"') ? 1 : 0;
+}
+
+/** Undoes `layers` layers of nginx `\xHH` or JSON string escaping. */
+export function unescapeBody(text: string, layers: number): string {
   let out = text;
-  for (let layer = 0; layer < 4 && out.includes('\\'); layer++) {
+  for (let layer = 0; layer < layers && out.includes('\\'); layer++) {
     if (NGINX_ESCAPE.test(out)) out = decodeNginx(out);
     else if (JSON_ESCAPE.test(out)) out = decodeJsonString(out);
     else break;

@@ -32,6 +32,8 @@ export const DEFAULT_LIMITS: FramingLimits = {
 
 // A raw `<Error>` opener with no `</Error>` after it on the same line starts a multi-line body.
 const RAW_OPENER = /<Error(?:\s[^<>]*)?>/;
+// A line that starts like a log record of its own (a timestamp, an address, JSON) is not a body's text.
+const NEW_RECORD = /^[\d{[]/;
 // An escaped body (`\n`, `\x0A`, `\"`) lives on one line: a missing close there means truncation, not more lines.
 const ESCAPED = /\\(?:n|x0A|x22|")/;
 
@@ -173,7 +175,8 @@ export class Framer {
       const trimmed = text.trimStart();
       const continues =
         !RAW_OPENER.test(text) &&
-        (trimmed.startsWith('<') || !(a.lines[a.lines.length - 1] ?? '').trimEnd().endsWith('>'));
+        (trimmed.startsWith('<') ||
+          (!NEW_RECORD.test(trimmed) && !(a.lines[a.lines.length - 1] ?? '').trimEnd().endsWith('>')));
       if (continues) {
         a.lines.push(text);
         a.chars += text.length + 1;

@@ -1,0 +1,120 @@
+// The built CLI on files, stdin and .gz: events on stdout, the summary on stderr, exit codes, commands.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { CLI, ROOT, SAMPLE, spawnCli, waitFor } from './helpers/cli.js';
+
+const run = (args: string[], input?: string | Buffer) =>
+  spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, input, encoding: 'utf8', maxBuffer: 64 << 20 });
+const events = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { code: string; source: string; line: number });
+const SAMPLE_CODES = [
+  'NoSuchKey',
+  'SignatureDoesNotMatch',
+  'SlowDown',
+  'BucketNotEmpty',
+  'AccessDenied',
+  'InternalError',
+  'NoSuchKey',
+];
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'oee-cli-'));
+
+describe('oss-error-exporter (batch)', () => {
+  it('prints one JSON event per error of the sample and a summary, exit 0', () => {
+    const r = run([SAMPLE]);
+    expect(r.status).toBe(0);
+    expect(events(r.stdout).map((e) => e.code)).toEqual(SAMPLE_CODES);
+    expect(events(r.stdout)[0]).toMatchObject({ source: SAMPLE, line: 6 });
+    expect(r.stderr).toContain('error bodies: 7, events: 7, unparseable: 0, skipped: 0');
+    expect(r.stderr).toMatch(/NoSuchKey\s+404\s+2/);
+  });
+
+  it('reads stdin when no file or - is given', () => {
+    const input = fs.readFileSync(SAMPLE);
+    for (const args of [[], ['-']]) {
+      const r = run(args, input);
+      expect(r.status).toBe(0);
+      expect(events(r.stdout).map((e) => e.code)).toEqual(SAMPLE_CODES);
+      expect(events(r.stdout)[0]?.source).toBe('stdin');
+    }
+  });
+
+  it('decompresses .gz and reads files in order', () => {
+    const dir = tmp();
+    const gz = path.join(dir, 'access.log.1.gz');
+    fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(SAMPLE)));
+    const r = run([gz, SAMPLE]);
+    expect(r.status).toBe(0);
+    const all = events(r.stdout);
+    expect(all.map((e) => e.source)).toEqual([
+      ...SAMPLE_CODES.map(() => gz),
+      ...SAMPLE_CODES.map(() => SAMPLE),
+    ]);
+    expect(r.stderr).toContain('from 2 sources');
+  });
+
+  it('goes on past a corrupt .gz and exits 1, naming it', () => {
+    const dir = tmp();
+    const bad = path.join(dir, 'broken.gz');
+    fs.writeFileSync(bad, Buffer.from('not gzip at all'));
+    const r = run([bad, SAMPLE]);
+    expect(r.status).toBe(1);
+    expect(events(r.stdout)).toHaveLength(7);
+    expect(r.stderr).toContain('broken.gz');
+  });
+
+  it.each([
+    ['a missing file', ['/nonexistent/access.log'], '/nonexistent/access.log: no such file'],
+    ['a directory', [os.tmpdir()], 'is a directory'],
+    ['an unknown flag', ['--bogus'], "Unknown option '--bogus'"],
+    ['a bad size', ['--max-line-length', 'huge'], "--max-line-length: not a size: 'huge'"],
+    ['a bad number', ['--max-body-lines', '-3'], '--max-body-lines'],
+    ['a bad listen address', ['--listen', 'nope'], "--listen: expected HOST:PORT or :PORT, got 'nope'"],
+    ['a follow flag without --follow', ['--positions', '/tmp/p.json'], '--positions: only with --follow'],
+    ['a bad duration', ['-F', '--poll-interval', 'soon'], '--poll-interval: expected a duration'],
+    ['explain without a code', ['explain'], 'explain: expected exactly one CODE'],
+    ['a bad log level', ['--log-level', 'loud'], '--log-level: expected one of'],
+  ])('rejects %s with one line that names it, exit 2', (_name, args, message) => {
+    const r = run(args);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('prints the catalogue: 81 rows as JSON, a table otherwise', () => {
+    const json = run(['codes', '--json']);
+    const rows = JSON.parse(json.stdout) as Record<string, unknown>[];
+    expect(rows).toHaveLength(81);
+    expect(Object.keys(rows[0] ?? {})).toEqual(['code', 'status', 'class', 'category', 'description']);
+    expect(rows.filter((r) => r.code === 'TemporaryRedirect').map((r) => r.status)).toEqual([302, 307]);
+    expect(run(['codes']).stdout.split('\n').filter(Boolean)).toHaveLength(82);
+  });
+
+  it('explains a code, the usual spelling included; an unknown one exits 1', () => {
+    const r = run(['explain', 'InternalError']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('InternalErrror');
+    expect(r.stdout).toContain('HTTP 500 (5xx): Server Internal Error');
+    const unknown = run(['explain', 'NoSuchVersion']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stdout).toContain('not in the catalogue');
+  });
+
+  it('ends quietly when its reader closes stdout early (| head -1)', async () => {
+    const dir = tmp();
+    const big = path.join(dir, 'big.log');
+    fs.writeFileSync(big, fs.readFileSync(SAMPLE, 'utf8').repeat(2000));
+    const cli = spawnCli([big]);
+    await waitFor('a first event', () => (cli.stdout().includes('\n') ? true : undefined));
+    cli.child.stdout?.destroy();
+    expect(await cli.exited).toBe(0);
+    expect(cli.stderr()).not.toMatch(/Error:|at .*\(/);
+  });
+});

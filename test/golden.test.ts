@@ -1,0 +1,86 @@
+// Whole log formats through the real framing and extraction: a log in, the events out (golden files).
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { cut, runChunks, stable } from './helpers/pipeline.js';
+
+const DIR = path.join(import.meta.dirname, 'fixtures/formats');
+const FORMATS = fs
+  .readdirSync(DIR)
+  .filter((f) => f.endsWith('.log'))
+  .sort();
+
+describe('golden log formats', () => {
+  it('has a fixture for every format', () => {
+    expect(FORMATS).toEqual([
+      'cri.log',
+      'docker.log',
+      'garbage.log',
+      'json-access.log',
+      'nginx-combined.log',
+      'sdk-multiline.log',
+      'traefik.log',
+    ]);
+  });
+
+  it.each(FORMATS)('%s gives its golden events and counts', async (name) => {
+    const since = Date.now();
+    const bytes = fs.readFileSync(path.join(DIR, name));
+    const { events, stats } = await runChunks([bytes], undefined, name);
+    const actual = {
+      events: stable(events, since),
+      counts: { lines: stats.lines, bodies: stats.bodies, failures: stats.failures, skipped: stats.skipped },
+    };
+    const golden = path.join(DIR, name.replace(/\.log$/, '.events.json'));
+    if (process.env.UPDATE_GOLDEN) fs.writeFileSync(golden, `${JSON.stringify(actual, null, 2)}\n`);
+    expect(actual).toEqual(JSON.parse(fs.readFileSync(golden, 'utf8')));
+  });
+});
+
+describe('chunk boundaries', () => {
+  it.each(FORMATS)('%s: 1-byte, random and whole chunks give the same events', async (name) => {
+    const since = Date.now();
+    const bytes = fs.readFileSync(path.join(DIR, name));
+    const whole = await runChunks([bytes], undefined, name);
+    const single = await runChunks(cut(bytes, [1]), undefined, name);
+    expect(stable(single.events, since)).toEqual(stable(whole.events, since));
+    expect(single.stats).toEqual(whole.stats);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 20 }),
+        async (sizes) => {
+          const random = await runChunks(cut(bytes, sizes), undefined, name);
+          expect(stable(random.events, since)).toEqual(stable(whole.events, since));
+          expect(random.stats.lines).toBe(whole.stats.lines);
+        },
+      ),
+      { numRuns: 15, seed: 42 },
+    );
+  });
+
+  it('decodes a multi-byte character split across chunks, with CRLF and no final newline', async () => {
+    const bytes = Buffer.from(
+      'a "<Error><Code>NoSuchKey</Code><Message>报表</Message></Error>"\r\nb "<Error><Code>SlowDown</Code><Message>é</Message></Error>"',
+    );
+    const at = bytes.indexOf(Buffer.from('报')) + 1;
+    const { events } = await runChunks([bytes.subarray(0, at), bytes.subarray(at)]);
+    expect(events.map((e) => [e.code, e.message, e.line])).toEqual([
+      ['NoSuchKey', '报表', 1],
+      ['SlowDown', 'é', 2],
+    ]);
+  });
+
+  it('skips a line over the bound, counts it once, and reads the next', async () => {
+    const limits = { maxLineBytes: 1000, maxBodyLines: 256, maxBodyChars: 65536 };
+    const bytes = Buffer.from(
+      `${'x'.repeat(5000)}\n<Error><Code>AccessDenied</Code></Error>\n${'y'.repeat(3000)}`,
+    );
+    for (const chunks of [[bytes], cut(bytes, [1]), cut(bytes, [333, 1024])]) {
+      const { events, stats } = await runChunks(chunks, limits);
+      expect(events.map((e) => [e.code, e.line])).toEqual([['AccessDenied', 2]]);
+      expect(stats.skipped['too-long']).toBe(2);
+      expect(stats.lines).toBe(3);
+    }
+  });
+});
