@@ -10,7 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '10000' }, seconds: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: { rate: { type: 'string', default: '10000' }, seconds: { type: 'string', default: '10' } },
+});
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
@@ -18,7 +20,8 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-follow-cpu-'));
 const log = path.join(dir, 'access.log');
 fs.writeFileSync(log, '');
 
-const ok = '10.0.0.1 - - [24/Nov/2026:10:00:00 +0000] "GET /media/a.jpg HTTP/1.1" 200 5120 "-" "aws-sdk-go/1.44.122" "-"\n';
+const ok =
+  '10.0.0.1 - - [24/Nov/2026:10:00:00 +0000] "GET /media/a.jpg HTTP/1.1" 200 5120 "-" "aws-sdk-go/1.44.122" "-"\n';
 const err =
   '10.0.0.1 - - [24/Nov/2026:10:00:00 +0000] "GET /media/b.jpg HTTP/1.1" 404 243 "-" "aws-sdk-go/1.44.122" ' +
   '"<?xml version=\\x221.0\\x22 encoding=\\x22UTF-8\\x22?>\\x0A<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message>' +
@@ -36,9 +39,13 @@ function cpuSeconds(pid) {
 }
 
 const devnull = fs.openSync('/dev/null', 'w');
-const child = spawn(process.execPath, ['--max-semi-space-size=2', cli, '-F', log, '--listen', '127.0.0.1:0', '--poll-interval', '250ms'], {
-  stdio: ['ignore', devnull, 'ignore'],
-});
+const child = spawn(
+  process.execPath,
+  ['--max-semi-space-size=2', cli, '-F', log, '--listen', '127.0.0.1:0', '--poll-interval', '250ms'],
+  {
+    stdio: ['ignore', devnull, 'ignore'],
+  },
+);
 await new Promise((r) => setTimeout(r, 1500)); // start-up is not what this measures
 const cpu0 = cpuSeconds(child.pid);
 const t0 = performance.now();

@@ -3,7 +3,7 @@
 // truth, runs mtail on the nginx corpus where it is installed, and prints one table of figures.
 //
 // Options: --lines N (default 1000000; the README's figures use 5000000), --dir DIR (corpora are kept
-// there and reused), --shapes nginx,json,docker,cri,multiline, --no-mtail, --no-micro.
+// there and reused), --shapes nginx,json,docker,cri,multiline, --no-mtail, --no-micro, --no-follow.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     shapes: { type: 'string', default: 'nginx,json,docker,cri,multiline' },
     'no-mtail': { type: 'boolean' },
     'no-micro': { type: 'boolean' },
+    'no-follow': { type: 'boolean' },
   },
 });
 const lines = Number(values.lines);
@@ -179,4 +180,11 @@ console.table(rows);
 if (!values['no-micro']) {
   console.log('\nextractor micro-benchmark (in-process, bodies/s per log shape):');
   execFileSync(process.execPath, [path.join(here, 'extract-micro.mjs')], { stdio: 'inherit' });
+}
+
+if (!values['no-follow'] && process.platform === 'linux') {
+  console.log('\nfollow mode (bench/follow-cpu.mjs):');
+  execFileSync(process.execPath, [path.join(here, 'follow-cpu.mjs'), '--rate', '10000', '--seconds', '10'], {
+    stdio: 'inherit',
+  });
 }
