@@ -41,7 +41,7 @@ function cpuSeconds(pid) {
 const devnull = fs.openSync('/dev/null', 'w');
 const child = spawn(
   process.execPath,
-  ['--max-semi-space-size=2', cli, '-F', log, '--listen', '127.0.0.1:0', '--poll-interval', '250ms'],
+  ['--max-semi-space-size=4', cli, '-F', log, '--listen', '127.0.0.1:0', '--poll-interval', '250ms'],
   {
     stdio: ['ignore', devnull, 'ignore'],
   },

@@ -58,7 +58,7 @@ function runCli(file) {
   return new Promise((resolve, reject) => {
     const devnull = fs.openSync('/dev/null', 'w');
     const started = performance.now();
-    const child = spawn(process.execPath, ['--max-semi-space-size=2', ...args], {
+    const child = spawn(process.execPath, ['--max-semi-space-size=4', ...args], {
       stdio: ['ignore', devnull, 'pipe'],
     });
     let stderr = '';

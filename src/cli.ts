@@ -1,7 +1,8 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
-import fs from 'node:fs/promises';
+#!/usr/bin/env -S node --max-semi-space-size=4
 // The command line: the only place that reads argv and the environment, sets exit codes and handles signals.
-// The shebang caps V8's young generation: the default lets RSS grow to ~150 MiB for no speed gain.
+// The shebang caps V8's young generation at 4 MiB: the default (16) lets RSS grow to ~150 MiB for no speed
+// gain, 2 MiB spends a fifth of the run in GC.
+import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { codesJson, codesTable, explain, explainUnknown } from './catalog/render.js';
 import { DEFAULT_PORT, type FollowConfig, parseFlags, type RunConfig, runConfig } from './config.js';
@@ -218,7 +219,11 @@ async function startExporter(config: RunConfig, stats: PipelineStats, log: Logge
     import('./sinks/http.js'),
     import('./sinks/web-config.js'),
   ]);
-  const metrics = new ExporterMetrics(stats, { ...config.metrics, version: version() });
+  const metrics = new ExporterMetrics(stats, {
+    ...config.metrics,
+    version: version(),
+    processMetrics: config.listen !== undefined,
+  });
   exporter.metrics = metrics;
   const web = config.webConfig === undefined ? {} : loadWebConfig(config.webConfig);
   const server =

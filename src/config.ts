@@ -4,6 +4,8 @@ import { ConfigError } from './errors.js';
 import { DEFAULT_LIMITS, type FramingLimits } from './framing/framer.js';
 
 export interface MetricsOptions {
+  /** prom-client's process and Node.js metrics: only while serving /metrics. */
+  processMetrics: boolean;
   /** Distinct codes outside the catalogue that keep their own label value; the rest count as `other`. */
   maxUnknownCodes: number;
   /** Adds `oss_errors_by_bucket_total{bucket, class}`. */
@@ -12,7 +14,7 @@ export interface MetricsOptions {
   version: string;
 }
 
-export const DEFAULT_METRICS_OPTIONS: Omit<MetricsOptions, 'version'> = {
+export const DEFAULT_METRICS_OPTIONS: Omit<MetricsOptions, 'version' | 'processMetrics'> = {
   maxUnknownCodes: 100,
   labelBucket: false,
   maxBuckets: 100,
@@ -45,7 +47,7 @@ export interface RunConfig {
   listen: ListenAddress | undefined;
   metricsFile: string | undefined;
   webConfig: string | undefined;
-  metrics: Omit<MetricsOptions, 'version'>;
+  metrics: Omit<MetricsOptions, 'version' | 'processMetrics'>;
   follow: FollowConfig | undefined;
 }
 

@@ -32,7 +32,12 @@ function metricsWith(options: Partial<typeof DEFAULT_METRICS_OPTIONS> = {}) {
   const stats = newStats();
   return {
     stats,
-    metrics: new ExporterMetrics(stats, { ...DEFAULT_METRICS_OPTIONS, ...options, version: 'test' }),
+    metrics: new ExporterMetrics(stats, {
+      ...DEFAULT_METRICS_OPTIONS,
+      ...options,
+      version: 'test',
+      processMetrics: true,
+    }),
   };
 }
 

@@ -89,7 +89,8 @@ export class ExporterMetrics {
     })
       .labels(options.version, process.version)
       .set(1);
-    for (const registry of registers) {
+    // Process metrics describe a live process: a --metrics-file written at the end of a run does without them.
+    for (const registry of options.processMetrics ? registers : []) {
       collectDefaultMetrics({ register: registry });
       // Gauges named *_total break the naming rule promtool checks; the same numbers stay, by type, in
       // nodejs_active_handles, nodejs_active_requests and nodejs_active_resources.
