@@ -1,0 +1,179 @@
+// The dashboard and the rules against a real Prometheus scraping the real exporter: every query runs, the key
+// panels have data, every rule evaluates. Plus: the committed dashboard JSON is what the generator builds.
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { freePort, listeningUrl, ROOT, type RunningCli, SAMPLE, spawnCli, waitFor } from './helpers/cli.js';
+
+interface Target {
+  expr: string;
+}
+interface Panel {
+  title: string;
+  type: string;
+  targets?: Target[];
+}
+const DASHBOARD = path.join(ROOT, 'dashboards/oss-errors.json');
+const dashboard = JSON.parse(fs.readFileSync(DASHBOARD, 'utf8')) as {
+  panels: Panel[];
+  templating: { list: { name: string; definition?: string }[] };
+};
+const rules = (
+  parse(fs.readFileSync(path.join(ROOT, 'dashboards/oss-errors.rules.yml'), 'utf8')) as {
+    groups: { rules: { expr: string; record?: string; alert?: string }[] }[];
+  }
+).groups.flatMap((g) => g.rules);
+
+/** Grafana's variables as a dashboard user with "All" selected would send them. */
+const grafana = (expr: string) =>
+  expr
+    .replaceAll('$job', '.+')
+    .replaceAll('$instance', '.+')
+    .replaceAll('$__rate_interval', '1m')
+    .replaceAll('$__range', '5m');
+
+describe('the committed dashboard', () => {
+  it('is what dashboards/build.mjs builds (run `npm run dashboards` after changing it)', async () => {
+    const { buildDashboard } = (await import(path.join(ROOT, 'dashboards/build.mjs'))) as {
+      buildDashboard: () => unknown;
+    };
+    expect(JSON.parse(JSON.stringify(buildDashboard()))).toEqual(dashboard);
+  });
+
+  it('has a Prometheus data source variable and job and instance variables', () => {
+    expect(dashboard.templating.list.map((v) => v.name)).toEqual(['datasource', 'job', 'instance']);
+  });
+});
+
+describe('dashboard and rule queries on a real Prometheus scraping the exporter', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-dash-'));
+  let cli: RunningCli;
+  let prometheus: ChildProcess;
+  let api: string;
+
+  const query = async (q: string) => {
+    const res = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(q)}`);
+    return (await res.json()) as { status: string; error?: string; data?: { result: unknown[] } };
+  };
+
+  beforeAll(async () => {
+    fs.writeFileSync(path.join(dir, 'access.log'), fs.readFileSync(SAMPLE));
+    cli = spawnCli([
+      '--follow',
+      path.join(dir, '*.log'),
+      '--listen',
+      '127.0.0.1:0',
+      '--no-events',
+      '--poll-interval',
+      '50ms',
+    ]);
+    const target = new URL(await listeningUrl(cli)).host;
+    const port = await freePort();
+    api = `http://127.0.0.1:${port}`;
+    fs.writeFileSync(
+      path.join(dir, 'prometheus.yml'),
+      [
+        'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+        `rule_files: ['${path.join(ROOT, 'dashboards/oss-errors.rules.yml')}']`,
+        'scrape_configs:',
+        '  - job_name: oss-error-exporter',
+        `    static_configs: [{ targets: ['${target}'] }]`,
+        '',
+      ].join('\n'),
+    );
+    prometheus = spawn(
+      'prometheus',
+      [
+        `--config.file=${path.join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${path.join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      { stdio: 'ignore' },
+    );
+    await waitFor(
+      'two scrapes with errors',
+      async () => {
+        const r = await query(
+          'count_over_time(oss_errors_total{code="NoSuchKey",status="404"}[1m]) >= 2',
+        ).catch(() => undefined);
+        return r?.data?.result.length ? true : undefined;
+      },
+      40_000,
+    );
+    fs.appendFileSync(path.join(dir, 'access.log'), fs.readFileSync(SAMPLE));
+    await waitFor(
+      'the appended errors',
+      async () => {
+        const r = await query('sum(oss_errors_total) == 14');
+        return r.data?.result.length ? true : undefined;
+      },
+      20_000,
+    );
+  }, 90_000);
+
+  afterAll(async () => {
+    prometheus?.kill('SIGTERM');
+    cli.child.kill('SIGTERM');
+    await cli.exited;
+  });
+
+  const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => [p.title, t.expr] as const));
+
+  it.each(exprs)('dashboard panel "%s" runs: %s', async (_title, expr) => {
+    const r = await query(grafana(expr));
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe('success');
+  });
+
+  it.each([
+    'Errors/s',
+    'Error ratio',
+    'Errors by status class',
+    'Errors by code (top 10)',
+    'Errors by category',
+    'Top codes in the time range',
+    'Lines read/s',
+    'Lag (bytes behind the end of followed files)',
+  ])('panel "%s" has data', async (title) => {
+    const expr = exprs.find(([t]) => t === title)?.[1] as string;
+    const r = await waitFor(`data for ${title}`, async () => {
+      const res = await query(grafana(expr));
+      return res.data?.result.length ? res : undefined;
+    });
+    expect(r.data?.result.length).toBeGreaterThan(0);
+  });
+
+  it('finds the exporter with the job and instance variables', async () => {
+    for (const variable of dashboard.templating.list.filter((v) => v.definition)) {
+      const m = /^label_values\((.+), (\w+)\)$/.exec(variable.definition as string);
+      expect(m).not.toBeNull();
+      const [, selector, label] = m as RegExpExecArray;
+      const res = await fetch(
+        `${api}/api/v1/label/${label}/values?match[]=${encodeURIComponent(grafana(selector as string))}`,
+      );
+      const values = ((await res.json()) as { data: string[] }).data;
+      expect(values.length).toBeGreaterThan(0);
+    }
+  });
+
+  it.each(rules.map((r) => [r.record ?? r.alert, r.expr] as const))('rule %s runs', async (_name, expr) => {
+    const r = await query(expr);
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe('success');
+  });
+
+  it('evaluates every rule group without error, and records the shared rates', async () => {
+    await waitFor('a recording rule sample', async () =>
+      (await query('job:oss_errors:rate5m')).data?.result.length ? true : undefined,
+    );
+    const res = (await (await fetch(`${api}/api/v1/rules`)).json()) as {
+      data: { groups: { name: string; rules: { health: string; lastError?: string; name: string }[] }[] };
+    };
+    const unhealthy = res.data.groups.flatMap((g) => g.rules).filter((r) => r.health === 'err');
+    expect(unhealthy).toEqual([]);
+    expect(res.data.groups.map((g) => g.name).sort()).toEqual(['oss-errors.alerts', 'oss-errors.recording']);
+  });
+});
