@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { ALIASES, CATALOG } from '../dist/catalog/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+// Grafana's own variable syntax, not a JavaScript template.
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana variable reference
 const DS = { type: 'prometheus', uid: '${datasource}' };
 const SEL = 'job=~"$job", instance=~"$instance"';
 const rate = (metric, extra = '') => `rate(${metric}{${SEL}${extra}}[$__rate_interval])`;
