@@ -84,3 +84,37 @@ describe('chunk boundaries', () => {
     }
   });
 });
+
+describe('framing regressions', () => {
+  it('a one-line body does not borrow status or time from an unrelated line before it', async () => {
+    const { events } = await runChunks([
+      Buffer.from(
+        '2026-11-24T10:00:00Z upstream status=500 retrying\nno time here "<Error><Code>NoSuchKey</Code></Error>"\n',
+      ),
+    ]);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.status).toBe(404); // the catalogue's, not the 500 of the line before
+    expect(events[0]?.time).not.toBe('2026-11-24T10:00:00.000Z');
+  });
+
+  it('a line holding its own body is not the declaration of the next multi-line body', async () => {
+    const { events, stats } = await runChunks([
+      Buffer.from(
+        '<?xml version="1.0"?><Error><Code>AccessDenied</Code></Error>\n<Error>\n  <Code>SlowDown</Code>\n</Error>\n',
+      ),
+    ]);
+    expect(events.map((e) => [e.code, e.line])).toEqual([
+      ['AccessDenied', 1],
+      ['SlowDown', 2],
+    ]);
+    expect(stats.bodies).toBe(2);
+  });
+
+  it('a line a container format does not explain still takes the cheap check', async () => {
+    const { stats } = await runChunks([
+      Buffer.from('2026-11-24T10:00:00.1Z stdout F {"status":200}\n\nnot a CRI line\n'),
+    ]);
+    expect(stats.candidates).toBe(0);
+    expect(stats.lines).toBe(3);
+  });
+});

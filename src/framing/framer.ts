@@ -143,7 +143,14 @@ export class Framer {
       }
     }
     const record = this.format === 'cri' ? unwrapCri(line) : unwrapDocker(line);
-    if (record === undefined) return this.logical(line, this.lineNo, undefined);
+    if (record === undefined) {
+      // A line the container format does not explain (blank, foreign) still takes the cheap check.
+      if (this.assembly === undefined && !mayHoldBody(line)) {
+        this.remember(line);
+        return undefined;
+      }
+      return this.logical(line, this.lineNo, undefined);
+    }
     if (record.partial || this.partial) {
       const start = this.partial?.start ?? this.lineNo;
       const text = (this.partial?.text ?? '') + record.text;
@@ -200,7 +207,10 @@ export class Framer {
       this.assembly = this.startAssembly(text, lineNo, runtimeTime);
     } else {
       this.stats.candidates++;
-      out.push(this.record(text, lineNo, runtimeTime, this.previous));
+      // Only a bare body line (an SDK printing the body under its header line) borrows the line before;
+      // any other line carries its own context, and an unrelated previous line must not lend it status or time.
+      const header = text.trimStart().startsWith('<') ? this.previous : undefined;
+      out.push(this.record(text, lineNo, runtimeTime, header));
     }
     this.remember(text);
     return out;
@@ -224,15 +234,18 @@ export class Framer {
 
   /** A body whose `<?xml …?>` declaration sits on the line before starts there; the header is the line before that. */
   private startAssembly(text: string, lineNo: number, runtimeTime: string | undefined): Assembly {
-    const declaration = this.previous?.trimStart().startsWith('<?xml') ? this.previous : undefined;
+    // A previous line that passed the cheap check was extracted already (it held its own body): not a declaration.
+    const previous = this.previous;
+    const declaration =
+      previous?.trimStart().startsWith('<?xml') && !mayHoldBody(previous) ? previous : undefined;
     if (declaration === undefined) {
-      return { lines: [text], chars: text.length, start: lineNo, header: this.previous, runtimeTime };
+      return { lines: [text], chars: text.length, start: lineNo, header: headerOf(previous), runtimeTime };
     }
     return {
       lines: [declaration, text],
       chars: declaration.length + text.length + 1,
       start: lineNo - 1,
-      header: this.beforePrevious,
+      header: headerOf(this.beforePrevious),
       runtimeTime,
     };
   }
@@ -259,4 +272,9 @@ export class Framer {
       header: header === undefined ? undefined : bytesToText(header),
     };
   }
+}
+
+/** A line that closed a body of its own was a record, not the header of the next body (its DOCTYPE is not ours). */
+function headerOf(line: string | undefined): string | undefined {
+  return line?.includes('/Error') ? undefined : line;
 }
