@@ -19,6 +19,7 @@ import { newStats, type PipelineStats } from './stats.js';
 const HELP = `Usage: oss-error-exporter [options] [FILE...]
        oss-error-exporter codes [--json]
        oss-error-exporter explain CODE
+       oss-error-exporter report [FILE...] [-o report.html]
 
 Finds object-storage (OSS, S3-compatible) XML error bodies in logs and writes one JSON event per
 error to stdout, then a summary to stderr. FILEs are read in order; none or '-' reads stdin;
@@ -56,6 +57,7 @@ Metrics:
 Commands:
   codes [--json]          print the error catalogue
   explain CODE            print one catalogue entry
+  report [FILE...] -o F   an offline HTML incident report (timeline, codes, buckets, keys, spikes) from the logs
 `;
 
 function version(): string {
@@ -78,7 +80,61 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(text ?? explainUnknown(code));
     return text ? 0 : 1;
   }
+  if (command === 'report') return report(rest);
   return batch(argv);
+}
+
+/** `report [FILE...] -o report.html`: one pass over the logs, aggregated while streaming, one offline HTML page. */
+async function report(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseFlags({
+    args: [...args],
+    options: {
+      output: { type: 'string', short: 'o' },
+      'max-line-length': { type: 'string' },
+      'log-level': { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  const config = runConfig(
+    [
+      '--no-events',
+      ...(values['max-line-length'] ? ['--max-line-length', values['max-line-length']] : []),
+      ...positionals,
+    ],
+    false,
+  );
+  const output = values.output ?? 'report.html';
+  checkReadable(config.files);
+  const log = operationalLogger(values['log-level'] ?? 'info');
+  const { ReportAggregator } = await import('./report/aggregate.js');
+  const { renderReport } = await import('./report/render.js');
+  const stats = newStats();
+  const aggregator = new ReportAggregator();
+  let failed = 0;
+  await runBatch(
+    {
+      files: config.files,
+      limits: config.limits,
+      stdin: process.stdin,
+      output: null,
+      observers: [aggregator.observe],
+      onSourceError(source, error) {
+        failed++;
+        log.error({ source, err: error.message }, 'input failed part-way; going on with the next');
+      },
+    },
+    stats,
+  );
+  const html = renderReport(aggregator.summary(), {
+    files: config.files.map((f) => (f === STDIN ? 'stdin' : f)),
+    stats,
+    generatedAt: new Date().toISOString(),
+  });
+  await writeAtomically(output, html);
+  process.stderr.write(
+    `oss-error-exporter: wrote ${output} (${aggregator.total} errors, ${stats.lines} lines)\n`,
+  );
+  return failed > 0 ? 1 : 0;
 }
 
 async function batch(argv: readonly string[]): Promise<number> {

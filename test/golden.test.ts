@@ -118,3 +118,25 @@ describe('framing regressions', () => {
     expect(stats.lines).toBe(3);
   });
 });
+
+describe('request counting', () => {
+  it.each([
+    ['combined log format', '1.2.3.4 - - [24/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 503 1 "-" "ua"', 5],
+    ['nginx JSON', '{"status":404,"request":"GET / HTTP/1.1"}', 4],
+    ['Traefik', '{"DownstreamStatus":502,"RequestMethod":"GET"}', 5],
+    ['app JSON with http_status as a string', '{"msg":"x","http_status":"301"}', 3],
+    ['CRI around JSON', '2026-11-24T10:00:00.1Z stdout F {"status":200}', 2],
+  ])('counts %s by status class', async (_name, line, cls) => {
+    const { stats } = await runChunks([Buffer.from(`${line}\n`)]);
+    expect([...stats.requestsByClass].map((n, i) => (n > 0 ? i : -1)).filter((i) => i >= 0)).toEqual([cls]);
+  });
+
+  it('gives a line joined from CRI partials the time of its first part', async () => {
+    const { events } = await runChunks([
+      Buffer.from(
+        '2026-11-24T10:00:00Z stdout P <Error><Code>SlowDown</Co\n2026-11-24T10:00:09Z stdout F de></Error>\n',
+      ),
+    ]);
+    expect(events.map((e) => [e.code, e.time])).toEqual([['SlowDown', '2026-11-24T10:00:00.000Z']]);
+  });
+});

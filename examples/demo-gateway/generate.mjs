@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Demo gateway for docker-compose: writes nginx combined access-log lines with OSS error bodies, ~50 requests/s,
-// alternating calm phases (3 minutes, about 2% 404s) with incidents (8 minutes: throttling, 5xx, auth failures).
+// alternating calm phases (3 minutes, about 2% 404s) with incidents (12 minutes: throttling, 5xx, auth failures).
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -9,7 +9,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: '/logs/access.log' },
     rate: { type: 'string', default: '50' },
     'calm-seconds': { type: 'string', default: '180' },
-    'incident-seconds': { type: 'string', default: '480' },
+    'incident-seconds': { type: 'string', default: '720' },
   },
 });
 const perTick = Math.max(1, Math.round(Number(values.rate) / 10));

@@ -2,6 +2,9 @@
 
 const QUOTE = 34;
 const SPACE = 32;
+// The JSON status fields extraction reads too (`response.status` is found by `"status":`); Traefik and app
+// logs name it otherwise. Found by the extract-tests branch: their requests went uncounted.
+const JSON_STATUS_KEYS = ['"status":', '"http_status":', '"DownstreamStatus":'] as const;
 
 function digitsAt(line: string, at: number): number {
   const a = line.charCodeAt(at) - 48;
@@ -18,12 +21,15 @@ function digitsAt(line: string, at: number): number {
  */
 export function cheapStatus(line: string, start = 0): number {
   if (line.charCodeAt(start) === 123) {
-    const at = line.indexOf('"status":', start);
-    if (at < 0) return 0;
-    let p = at + 9;
-    if (line.charCodeAt(p) === SPACE) p++;
-    if (line.charCodeAt(p) === QUOTE) p++;
-    return digitsAt(line, p);
+    for (const key of JSON_STATUS_KEYS) {
+      const at = line.indexOf(key, start);
+      if (at < 0) continue;
+      let p = at + key.length;
+      if (line.charCodeAt(p) === SPACE) p++;
+      if (line.charCodeAt(p) === QUOTE) p++;
+      return digitsAt(line, p);
+    }
+    return 0;
   }
   const open = line.indexOf('"', start);
   if (open < 0) return 0;

@@ -15,9 +15,11 @@ export function byteDecoder(): StringDecoder {
 /**
  * The UTF-8 text of a byte string; invalid sequences become U+FFFD. Chars above U+00FF (from JSON `\uXXXX`
  * escapes that a container runtime's JSON wrapper decoded) are already text and are kept as they are.
+ * The result is always a fresh string: a line is a slice of its 1 MiB chunk, and any value kept from it (a
+ * metric label, a report sample) would otherwise keep the whole chunk alive.
  */
 export function bytesToText(bytes: string): string {
-  if (!NON_ASCII.test(bytes)) return bytes;
+  if (!NON_ASCII.test(bytes)) return Buffer.from(bytes, 'latin1').toString('latin1');
   if (!WIDE.test(bytes)) return Buffer.from(bytes, 'latin1').toString('utf8');
   return bytes.replace(/[\x80-\xff]+/g, (run) => Buffer.from(run, 'latin1').toString('utf8'));
 }

@@ -57,7 +57,7 @@ export class Framer {
   private previousStart = 0;
   private beforeLine: string | undefined;
   private beforeStart = 0;
-  private partial: { text: string; start: number } | undefined;
+  private partial: { text: string; start: number; time: string | undefined } | undefined;
   private assembly: Assembly | undefined;
 
   constructor(
@@ -118,9 +118,9 @@ export class Framer {
   end(): LogRecord[] {
     const out: LogRecord[] = [];
     if (this.partial) {
-      const { text, start } = this.partial;
+      const { text, start, time } = this.partial;
       this.partial = undefined;
-      out.push(...this.logical(text, start, undefined));
+      out.push(...this.logical(text, start, time));
     }
     if (this.assembly) out.push(this.finishAssembly());
     return out;
@@ -159,13 +159,15 @@ export class Framer {
         this.stats.skipped['partial-too-long']++;
         return undefined;
       }
+      // A joined line is as old as its first part.
+      const time = this.partial?.time ?? record.time;
       if (record.partial) {
-        this.partial = { text, start };
+        this.partial = { text, start, time };
         return undefined;
       }
       this.partial = undefined;
       if (this.format === 'cri') countRequest(this.stats, cheapStatus(text));
-      return this.logical(text, start, record.time);
+      return this.logical(text, start, time);
     }
     if (this.assembly === undefined && !mayHoldBody(record.text)) {
       this.remember(record.text);
