@@ -70,7 +70,14 @@ function scanFlat(xml: string, start: number, end: number): BodyParse | undefine
 function parseStructured(xml: string): BodyParse {
   const { parser, validator } = structuredParser();
   if (validator.validate(xml) !== true) return { ok: false, reason: 'malformed' };
-  const doc = parser.parse(xml) as { Error?: unknown };
+  let doc: { Error?: unknown };
+  try {
+    doc = parser.parse(xml) as { Error?: unknown };
+  } catch {
+    // The parser throws on what its validator let through (nesting past its depth limit): one bad body.
+    // Found by the reliability branch.
+    return { ok: false, reason: 'malformed' };
+  }
   const root = doc.Error;
   const elements: BodyElements = new Map();
   if (root !== null && typeof root === 'object') {

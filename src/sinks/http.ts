@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ListenAddress } from '../config.js';
+import { ConfigError } from '../errors.js';
 import type { ExporterMetrics } from './metrics.js';
 import { BasicAuth, type WebConfig } from './web-config.js';
 
@@ -45,9 +46,16 @@ export async function startServer(metrics: ExporterMetrics, options: ServerOptio
     socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    // A taken or forbidden address is the operator's to fix: one line, exit 2 (found by the metrics branch).
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new ConfigError(
+          `--listen ${options.listen.host ?? ''}:${options.listen.port}: ${error.code ?? error.message}`,
+        ),
+      ),
+    );
     server.listen(options.listen.port, options.listen.host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
