@@ -1,6 +1,7 @@
 // The built CLI on files, stdin and .gz: events on stdout, the summary on stderr, exit codes, commands.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -86,6 +87,16 @@ describe('oss-error-exporter (batch)', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain(message);
     expect(r.stdout).toBe('');
+  });
+
+  it('refuses a --listen address already taken with one line, exit 2', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const r = run(['--listen', `127.0.0.1:${port}`, SAMPLE]);
+    server.close();
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(`oss-error-exporter: --listen 127.0.0.1:${port}: EADDRINUSE`);
   });
 
   it('prints the catalogue: 81 rows as JSON, a table otherwise', () => {

@@ -462,6 +462,11 @@ describe('extractRecord', () => {
       `<Error><Code>NoSuchKey</Code><Message>${'x'.repeat(70_000)}</Message></Error>`,
       'too-large',
     ],
+    [
+      "nesting past the XML parser's depth limit",
+      `<Error><Code>X</Code><Details>${'<a>'.repeat(2000)}${'</a>'.repeat(2000)}</Details></Error>`,
+      'malformed',
+    ],
   ])('counts %s as unparseable (%s)', (_name, text, reason) => {
     const { failures } = run(text);
     expect(failures.map((f) => f.reason)).toEqual([reason]);
