@@ -7,7 +7,7 @@ import { extractRecord } from './extract/index.js';
 import type { Extraction, LogRecord, OssErrorEvent } from './extract/types.js';
 import { Framer, type FramingLimits } from './framing/framer.js';
 import { recordSplitter } from './framing/lines.js';
-import { discardEvents, eventWriter } from './sinks/events.js';
+import { BATCHES_IN_FLIGHT, discardEvents, eventWriter } from './sinks/events.js';
 import { openBatchSource, sourceName } from './sources/files.js';
 import type { PipelineStats } from './stats.js';
 
@@ -47,6 +47,7 @@ export function extractBatch(
 export function extractionStage(stats: PipelineStats, observers: readonly EventObserver[]): Transform {
   return new Transform({
     objectMode: true,
+    highWaterMark: BATCHES_IN_FLIGHT,
     transform(records: LogRecord[], _encoding, callback) {
       const events = extractBatch(records, stats, observers);
       callback(null, events.length > 0 ? events : undefined);

@@ -2,9 +2,9 @@
 
 export const REDACTED = '[REDACTED]';
 
-// Body elements whose whole value is signing material or a credential.
+// Body elements whose whole value is signing material or a credential (`Token-0`: S3 InvalidToken echoes the token).
 const SECRET_ELEMENT =
-  /^(?:SignatureProvided|StringToSign(?:Bytes)?|CanonicalRequest(?:Bytes)?|Signature|SecurityToken|Security-Token|X-Amz-Security-Token|x-oss-security-token|SessionToken|Credential|X-Amz-Credential|Authorization)$/i;
+  /^(?:SignatureProvided|StringToSign(?:Bytes)?|CanonicalRequest(?:Bytes)?|Signature|SecurityToken|Security-Token|X-Amz-Security-Token|x-oss-security-token|SessionToken|Credential|X-Amz-Credential|Authorization|Token-\d+)$/i;
 const ACCESS_KEY_ELEMENT = /^(?:AWSAccessKeyId|OSSAccessKeyId|AccessKeyId)$/i;
 const SECRET_PARAM =
   /([?&;\s]|^)(Signature|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|OSSAccessKeyId|AWSAccessKeyId|security-token|x-oss-security-token|x-oss-signature|x-oss-credential)=([^&;\s"'<>]*)/gi;

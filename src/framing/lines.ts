@@ -2,6 +2,7 @@
 import type { Transform, TransformCallback } from 'node:stream';
 import split2 from 'split2';
 import type { LogRecord } from '../extract/types.js';
+import { BATCHES_IN_FLIGHT } from '../sinks/events.js';
 import { byteDecoder } from './bytes.js';
 import type { Framer } from './framer.js';
 
@@ -22,7 +23,8 @@ export function pushLine(framer: Framer, line: string, batch: LogRecord[]): unde
 export function recordSplitter(framer: Framer, maxLineBytes: number): Transform {
   let batch: LogRecord[] = [];
   const mapper = (line: string): undefined => pushLine(framer, line, batch);
-  const options = { maxLength: maxLineBytes, skipOverflow: true }; // skipOverflow is missing from @types/split2
+  // skipOverflow is missing from @types/split2; the readable side holds at most a couple of record batches.
+  const options = { maxLength: maxLineBytes, skipOverflow: true, readableHighWaterMark: BATCHES_IN_FLIGHT };
   const splitter = split2('\n', mapper, options) as Transform & {
     overflow: boolean;
     mapper: typeof mapper;

@@ -5,6 +5,12 @@ import { OutputClosedError } from '../errors.js';
 import type { OssErrorEvent } from '../extract/types.js';
 import type { PipelineStats } from '../stats.js';
 
+/**
+ * How many batches (one per input chunk) each object-mode stage may hold. The bound on memory is in
+ * batches, and a batch can carry a whole MiB of input's events: keep it small.
+ */
+export const BATCHES_IN_FLIGHT = 2;
+
 /** A pino logger that only serialises: no level, time, pid or hostname; lines are collected, not written. */
 function eventFormatter(): { format: (events: readonly OssErrorEvent[]) => string } {
   let collected = '';
@@ -34,7 +40,8 @@ export function eventWriter(output: WritableOutput, stats: PipelineStats): Writa
   const { format } = eventFormatter();
   return new Writable({
     objectMode: true,
-    highWaterMark: 64,
+    // Each object is a chunk's worth of events (thousands when every line is an error): a few at most.
+    highWaterMark: BATCHES_IN_FLIGHT,
     writev(chunks, callback) {
       const events = chunks.flatMap((c) => c.chunk as OssErrorEvent[]);
       writeBatch(output, format(events), events.length, stats, callback);

@@ -33,9 +33,12 @@ export async function startServer(metrics: ExporterMetrics, options: ServerOptio
       res.end('internal error\n');
     });
   };
+  // Node checks the header and request timeouts only every connectionsCheckingInterval (30 s by default):
+  // check every second, so a slow-header client is cut off close to the 5 s it is given.
+  const serverOptions = { connectionsCheckingInterval: 1_000 };
   const server = options.web.tls
-    ? https.createServer({ ...options.web.tls }, handler)
-    : http.createServer(handler);
+    ? https.createServer({ ...serverOptions, ...options.web.tls }, handler)
+    : http.createServer(serverOptions, handler);
   // A slow or silent client is cut off; it never holds the process or other scrapes.
   server.headersTimeout = 5_000;
   server.requestTimeout = 10_000;
