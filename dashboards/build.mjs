@@ -76,6 +76,24 @@ function descriptionMappings() {
   return [{ type: 'value', options }];
 }
 
+/** A multi-value template variable filled from a Prometheus label, with "All" meaning any value. */
+function queryVariable(name, label, definition) {
+  return {
+    name,
+    label,
+    type: 'query',
+    datasource: DS,
+    query: { query: definition, refId: name },
+    definition,
+    includeAll: true,
+    multi: true,
+    allValue: '.+',
+    current: {},
+    refresh: 2,
+    sort: 1,
+  };
+}
+
 export function buildDashboard() {
   nextId = 1;
   const errors = `sum(${rate('oss_errors_total')})`;
@@ -212,34 +230,8 @@ export function buildDashboard() {
           current: {},
           hide: 0,
         },
-        {
-          name: 'job',
-          label: 'Job',
-          type: 'query',
-          datasource: DS,
-          query: { query: 'label_values(oss_exporter_build_info, job)', refId: 'job' },
-          definition: 'label_values(oss_exporter_build_info, job)',
-          includeAll: true,
-          multi: true,
-          allValue: '.+',
-          current: {},
-          refresh: 2,
-          sort: 1,
-        },
-        {
-          name: 'instance',
-          label: 'Instance',
-          type: 'query',
-          datasource: DS,
-          query: { query: 'label_values(oss_exporter_build_info{job=~"$job"}, instance)', refId: 'instance' },
-          definition: 'label_values(oss_exporter_build_info{job=~"$job"}, instance)',
-          includeAll: true,
-          multi: true,
-          allValue: '.+',
-          current: {},
-          refresh: 2,
-          sort: 1,
-        },
+        queryVariable('job', 'Job', 'label_values(oss_exporter_build_info, job)'),
+        queryVariable('instance', 'Instance', 'label_values(oss_exporter_build_info{job=~"$job"}, instance)'),
       ],
     },
     annotations: { list: [] },

@@ -1,12 +1,12 @@
 // The dashboard and the rules against a real Prometheus scraping the real exporter: every query runs, the key
 // panels have data, every rule evaluates. Plus: the committed dashboard JSON is what the generator builds.
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { freePort, listeningUrl, ROOT, type RunningCli, SAMPLE, spawnCli, waitFor } from './helpers/cli.js';
+import { listeningUrl, ROOT, type RunningCli, SAMPLE, spawnCli, waitFor } from './helpers/cli.js';
+import { type RunningPrometheus, startPrometheus } from './helpers/prometheus.js';
 
 interface Target {
   expr: string;
@@ -51,13 +51,9 @@ describe('the committed dashboard', () => {
 describe('dashboard and rule queries on a real Prometheus scraping the exporter', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-dash-'));
   let cli: RunningCli;
-  let prometheus: ChildProcess;
+  let prometheus: RunningPrometheus;
   let api: string;
-
-  const query = async (q: string) => {
-    const res = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(q)}`);
-    return (await res.json()) as { status: string; error?: string; data?: { result: unknown[] } };
-  };
+  const query = (q: string) => prometheus.query(q);
 
   beforeAll(async () => {
     fs.writeFileSync(path.join(dir, 'access.log'), fs.readFileSync(SAMPLE));
@@ -70,29 +66,10 @@ describe('dashboard and rule queries on a real Prometheus scraping the exporter'
       '--poll-interval',
       '50ms',
     ]);
-    const target = new URL(await listeningUrl(cli)).host;
-    const port = await freePort();
-    api = `http://127.0.0.1:${port}`;
-    fs.writeFileSync(
-      path.join(dir, 'prometheus.yml'),
-      [
-        'global: { scrape_interval: 1s, evaluation_interval: 1s }',
-        `rule_files: ['${path.join(ROOT, 'dashboards/oss-errors.rules.yml')}']`,
-        'scrape_configs:',
-        '  - job_name: oss-error-exporter',
-        `    static_configs: [{ targets: ['${target}'] }]`,
-        '',
-      ].join('\n'),
-    );
-    prometheus = spawn(
-      'prometheus',
-      [
-        `--config.file=${path.join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${path.join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-      ],
-      { stdio: 'ignore' },
-    );
+    prometheus = await startPrometheus(new URL(await listeningUrl(cli)).host, 'oss-error-exporter', [
+      path.join(ROOT, 'dashboards/oss-errors.rules.yml'),
+    ]);
+    api = prometheus.api;
     await waitFor(
       'two scrapes with errors',
       async () => {
@@ -115,7 +92,7 @@ describe('dashboard and rule queries on a real Prometheus scraping the exporter'
   }, 90_000);
 
   afterAll(async () => {
-    prometheus?.kill('SIGTERM');
+    prometheus?.stop();
     cli.child.kill('SIGTERM');
     await cli.exited;
   });

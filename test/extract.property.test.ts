@@ -3,21 +3,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { extractRecord } from '../src/extract/index.js';
+import { jsonEscape, nginxEscape } from './helpers/escape.js';
 import { runChunks } from './helpers/pipeline.js';
 
 const READ_TIME = '2026-11-24T12:00:00.000Z';
 const extract = (text: string) => extractRecord({ text, source: 'p', line: 1 }, READ_TIME);
 
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const nginxEscape = (s: string) =>
-  [...Buffer.from(s)]
-    .map((c) =>
-      c === 0x22 || c === 0x5c || c < 0x20 || c >= 0x7f
-        ? `\\x${c.toString(16).toUpperCase().padStart(2, '0')}`
-        : String.fromCharCode(c),
-    )
-    .join('');
-const jsonEscape = (s: string) => JSON.stringify(s).slice(1, -1);
 // Go's encoding/json (Docker's json-file) escapes <, > and & too.
 const goJson = (v: unknown) =>
   JSON.stringify(v).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { extractRecord } from '../src/extract/index.js';
 import type { Extraction, OssErrorEvent } from '../src/extract/types.js';
+import { nginxEscape } from './helpers/escape.js';
 
 const READ_TIME = '2026-11-24T12:00:00.000Z';
 const run = (text: string, header?: string): Extraction =>
@@ -18,14 +19,6 @@ const S3 =
   '<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>photos/2006/February/sample.jpg</Key>' +
   '<BucketName>examplebucket</BucketName><Resource>/examplebucket/photos/2006/February/sample.jpg</Resource>' +
   '<RequestId>4442587FB7D0A2F9</RequestId><HostId>ZtJ0qHcbKq0=</HostId></Error>';
-const nginx = (xml: string) =>
-  [...Buffer.from(xml)]
-    .map((c) =>
-      c === 0x22 || c === 0x5c || c < 0x20 || c >= 0x7f
-        ? `\\x${c.toString(16).toUpperCase().padStart(2, '0')}`
-        : String.fromCharCode(c),
-    )
-    .join('');
 const clf = (body: string, status = 404) =>
   `203.0.113.9 - - [10/Oct/2024:13:55:36 +0200] "GET /examplebucket/photos/x.jpg?versionId=3 HTTP/1.1" ${status} 243 "-" "aws-sdk-go/1.44" "${body}"`;
 
@@ -197,7 +190,7 @@ const CASES: Case[] = [
   [
     'nginx escape=default with \\x22, \\x0A and UTF-8 bytes decoded; combined log context',
     clf(
-      nginx(
+      nginxEscape(
         '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>报错: 不存在</Message><Resource>/examplebucket/报表.pdf</Resource><RequestId>N1</RequestId></Error>',
       ),
     ),

@@ -1,46 +1,22 @@
 // A real Prometheus (Debian's package) scraping the real exporter on loopback and answering rate().
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, listeningUrl, type RunningCli, SAMPLE, spawnCli, waitFor } from './helpers/cli.js';
-
-interface Sample {
-  metric: Record<string, string>;
-  value: [number, string];
-}
+import { listeningUrl, type RunningCli, SAMPLE, spawnCli, waitFor } from './helpers/cli.js';
+import { type RunningPrometheus, startPrometheus } from './helpers/prometheus.js';
 
 describe('a real Prometheus scraping the exporter', () => {
-  const dir = fs.mkdtempSync('/tmp/oee-prom-');
   let cli: RunningCli;
-  let prometheus: ChildProcess;
-  let api: string;
+  let prometheus: RunningPrometheus;
 
-  const query = async (q: string): Promise<Sample[]> => {
-    const res = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(q)}`);
-    const body = (await res.json()) as { status: string; data: { result: Sample[] }; error?: string };
+  const query = async (q: string) => {
+    const body = await prometheus.query(q);
     if (body.status !== 'success') throw new Error(`${q}: ${body.error}`);
-    return body.data.result;
+    return body.data?.result ?? [];
   };
 
   beforeAll(async () => {
     cli = spawnCli(['--listen', '127.0.0.1:0', '--no-events']);
-    const target = new URL(await listeningUrl(cli)).host;
-    const port = await freePort();
-    api = `http://127.0.0.1:${port}`;
-    fs.writeFileSync(
-      path.join(dir, 'prometheus.yml'),
-      `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: oss\n    static_configs:\n      - targets: ['${target}']\n`,
-    );
-    prometheus = spawn(
-      'prometheus',
-      [
-        `--config.file=${path.join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${path.join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-      ],
-      { stdio: 'ignore' },
-    );
+    prometheus = await startPrometheus(new URL(await listeningUrl(cli)).host, 'oss');
     // First scrape with nothing read yet, so the increase that follows lies inside the window.
     await waitFor(
       'a first scrape',
@@ -51,7 +27,7 @@ describe('a real Prometheus scraping the exporter', () => {
   }, 60_000);
 
   afterAll(async () => {
-    prometheus?.kill('SIGTERM');
+    prometheus?.stop();
     cli.child.stdin?.end();
     await cli.exited;
   });

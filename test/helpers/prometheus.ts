@@ -1,0 +1,59 @@
+// A real Prometheus (Debian's package) on loopback for end-to-end tests: scrapes one target every second.
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from './cli.js';
+
+export interface QueryResult {
+  status: string;
+  error?: string;
+  data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
+}
+
+export interface RunningPrometheus {
+  api: string;
+  query(q: string): Promise<QueryResult>;
+  stop(): void;
+}
+
+/** Starts Prometheus scraping `target` (host:port) as `job`, with `ruleFiles` loaded; evaluation every second. */
+export async function startPrometheus(
+  target: string,
+  job: string,
+  ruleFiles: readonly string[] = [],
+): Promise<RunningPrometheus> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-prometheus-'));
+  const port = await freePort();
+  const api = `http://127.0.0.1:${port}`;
+  fs.writeFileSync(
+    path.join(dir, 'prometheus.yml'),
+    [
+      'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+      `rule_files: [${ruleFiles.map((f) => `'${f}'`).join(', ')}]`,
+      'scrape_configs:',
+      `  - job_name: ${job}`,
+      `    static_configs: [{ targets: ['${target}'] }]`,
+      '',
+    ].join('\n'),
+  );
+  const child: ChildProcess = spawn(
+    'prometheus',
+    [
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  return {
+    api,
+    async query(q) {
+      const res = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(q)}`);
+      return (await res.json()) as QueryResult;
+    },
+    stop() {
+      child.kill('SIGTERM');
+    },
+  };
+}
