@@ -19,6 +19,8 @@ export function mayHoldBody(text: string): boolean {
 // `<Error>` raw, or with its angle brackets JSON-escaped once or more (`\u003c`, `\\u003c`); attributes allowed.
 const OPENER = /(?:<|\\+u003[cC])Error(?:>|\\+u003[eE]|\s[^<>\\]*(?:>|\\+u003[eE]))/g;
 const NEXT_OPENER = new RegExp(OPENER.source, 'g');
+// Not global: testing a header must not move the scanners' lastIndex.
+const HAS_OPENER = new RegExp(OPENER.source);
 // `</Error>`, with `\/` and `\u003c…\u003e` escaping at any depth.
 const CLOSER = /(?:<|\\+u003[cC])\\*\/Error\s*(?:>|\\+u003[eE])/g;
 const DTD_MARK = /!(?:DOCTYPE|ENTITY)/i;
@@ -80,14 +82,13 @@ export function extractRecord(record: LogRecord, readTime: string): Extraction {
 function hostileHeader(header: string | undefined): boolean {
   if (header === undefined) return false;
   if (/^\s*\]>\s*$/.test(header)) return true;
-  OPENER.lastIndex = 0;
-  return DTD_MARK.test(header) && !OPENER.test(header);
+  return DTD_MARK.test(header) && !HAS_OPENER.test(header);
 }
 
 function withHeader(ctx: LineContext, header: string | undefined): LineContext {
   if (!header) return ctx;
   const head = textLineContext(header);
-  return { time: ctx.time ?? head.time, request: { ...head.request, ...ctx.request } } as LineContext;
+  return { time: ctx.time ?? head.time, request: { ...head.request, ...ctx.request } };
 }
 
 function tryParseJson(text: string): unknown {
