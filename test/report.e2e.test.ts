@@ -6,16 +6,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { incidentLog } from '../docs/screenshot.mjs';
 import { CLI, SAMPLE } from './helpers/cli.js';
+import { describeWithTools } from './helpers/tools.js';
 
 const HOSTILE = [
   '10.0.0.1 - - [24/Nov/2026:07:00:00 +0000] "GET /b/k HTTP/1.1" 404 1 "-" "ua" "<Error><Code>NoSuchKey</Code><Key>&lt;/script&gt;&lt;script&gt;window.pwned=1&lt;/script&gt;</Key><BucketName>b</BucketName><RequestId>&lt;img src=x onerror=window.pwned=2&gt;</RequestId></Error>"',
   '10.0.0.1 - - [24/Nov/2026:07:00:01 +0000] "GET /b/k HTTP/1.1" 400 1 "-" "ua" "<Error><Code>&lt;b&gt;Bold&lt;/b&gt;</Code><Message>&lt;!-- x --&gt;</Message></Error>"',
 ].join('\n');
 
-describe('the incident report in a browser', () => {
+describeWithTools(['chromium'])('the incident report in a browser', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-report-'));
   const html = path.join(dir, 'report.html');
   const logs = [SAMPLE, path.join(dir, 'incident.log'), path.join(dir, 'hostile.log')];
