@@ -9,6 +9,7 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -33,6 +34,8 @@ interface Flavour {
   http: string;
   server: string;
   location: string;
+  /** How the log format writes a `"` of the body. */
+  quote: string;
 }
 
 const FLAVOURS: readonly Flavour[] = [
@@ -45,6 +48,7 @@ const FLAVOURS: readonly Flavour[] = [
     http: `include "${GATEWAYS}/nginx-lua/log-format.conf";\naccess_log ACCESS_LOG oss_combined;`,
     server: `include "${GATEWAYS}/nginx-lua/error-body.conf";`,
     location: '',
+    quote: '\\x22',
   },
   {
     name: 'nginx + njs (js_body_filter, JSON format, escape=json)',
@@ -52,6 +56,7 @@ const FLAVOURS: readonly Flavour[] = [
     http: `js_path "${GATEWAYS}/nginx-njs";\ninclude "${GATEWAYS}/nginx-njs/http.conf";\naccess_log ACCESS_LOG oss_json;`,
     server: '',
     location: `include "${GATEWAYS}/nginx-njs/location.conf";`,
+    quote: '\\"',
   },
 ];
 
@@ -174,11 +179,16 @@ async function s3Requests(port: number): Promise<Made> {
       maxAttempts: 1, // a retried 5xx or throttling answer would be a second request, and a second event
     });
   const good = make('S3RVER', 'S3RVER');
+  // Successes pass through the body filter untouched, headers included: a HEAD keeps its Content-Length.
   await good.send(new PutObjectCommand({ Bucket: S3_BUCKET, Key: 'cat.jpg', Body: 'meow' }));
-  await (
-    await good.send(new GetObjectCommand({ Bucket: S3_BUCKET, Key: 'cat.jpg' }))
-  ).Body?.transformToString();
-  let requests = 2;
+  const got = await good.send(new GetObjectCommand({ Bucket: S3_BUCKET, Key: 'cat.jpg' }));
+  expect({ body: await got.Body?.transformToString(), length: got.ContentLength }).toEqual({
+    body: 'meow',
+    length: 4,
+  });
+  const head = await good.send(new HeadObjectCommand({ Bucket: S3_BUCKET, Key: 'cat.jpg' }));
+  expect(head.ContentLength).toBe(4);
+  let requests = 3;
   const failures: Expected[] = [];
   const unknownKey = make('AKIAUNKNOWNKEY000001', 'S3RVER');
   const skewed = make('S3RVER', 'S3RVER', -3_600_000);
@@ -407,11 +417,15 @@ describe.each(FLAVOURS)('$name', (flavour) => {
         const s = parseScrape(await (await fetch(`${url}/metrics`)).text());
         return s.get('oss_exporter_lines_read_total') === requests ? s : undefined;
       });
-      const events = exporter
-        .stdout()
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Event);
+      // Every event it wrote, once it reached this end of the pipe; more would need more lines.
+      const written = scrape.get('oss_exporter_events_written_total') ?? 0;
+      const eventLines = () =>
+        exporter
+          .stdout()
+          .split('\n')
+          .filter((l) => l.startsWith('{'));
+      await waitFor(`${written} events on stdout`, () => (eventLines().length >= written ? true : undefined));
+      const events = eventLines().map((l) => JSON.parse(l) as Event);
 
       // Every failed request is exactly one event, with its code, status, RequestId and resource.
       const seen = events.map((e) => ({
@@ -433,6 +447,11 @@ describe.each(FLAVOURS)('$name', (flavour) => {
       const longest = Math.max(...lines.map((l) => l.length));
       expect(longest).toBeGreaterThan(CAP);
       expect(longest).toBeLessThan(CAP + 1024);
+      // Each body is written as the gateway escapes it: `"` as \x22 (escape=default) or \" (escape=json).
+      const withBody = lines.filter((l) => l.includes('<Code>'));
+      expect(withBody.length).toBe(failures.length);
+      for (const line of withBody)
+        expect(line).toContain(`<?xml version=${flavour.quote}1.0${flavour.quote}`);
       // A failing body filter would show here (and, with njs, empty the response).
       expect(nginx.errorLog()).not.toMatch(/\[(error|crit|alert|emerg)\]/);
 

@@ -12,9 +12,13 @@ export interface NginxModule {
   debianPackage: string;
 }
 
+/** The nginx binary: on PATH, else Debian's /usr/sbin/nginx (sbin is not on a non-root user's PATH). */
+const NGINX =
+  spawnSync('nginx', ['-v']).error && fs.existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
+
 /** Where this nginx looks for dynamic modules (`--modules-path` of `nginx -V`), or undefined without nginx. */
 export function nginxModulesDir(): string | undefined {
-  const run = spawnSync('nginx', ['-V'], { encoding: 'utf8' });
+  const run = spawnSync(NGINX, ['-V'], { encoding: 'utf8' });
   if (run.error || run.status !== 0) return undefined;
   return /--modules-path=(\S+)/.exec(run.stderr)?.[1] ?? '/usr/lib/nginx/modules';
 }
@@ -68,7 +72,7 @@ export async function startNginx(
     '',
   ].join('\n');
   fs.writeFileSync(path.join(prefix, 'nginx.conf'), conf);
-  const child: ChildProcess = spawn('nginx', ['-p', prefix, '-c', 'nginx.conf', '-e', errorLog], {
+  const child: ChildProcess = spawn(NGINX, ['-p', prefix, '-c', 'nginx.conf', '-e', errorLog], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
