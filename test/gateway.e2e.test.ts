@@ -109,7 +109,7 @@ function startOssUpstream(): Promise<{ server: http.Server; port: number }> {
       `  <Resource>${xmlText(url.pathname)}</Resource>`,
       '  <EC>0002-00000000</EC>',
       '  <RecommendDoc>https://api.aliyun.com/troubleshoot?q=0002-00000000</RecommendDoc>',
-      huge ? `  <Padding>${'x'.repeat(20_000)}</Padding>` : '',
+      ...(huge ? [`  <Padding>${'x'.repeat(20_000)}</Padding>`] : []),
       '</Error>',
       '',
     ].join('\n');
