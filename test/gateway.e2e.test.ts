@@ -381,7 +381,9 @@ describe.each(FLAVOURS)('$name', (flavour) => {
     return;
   }
 
-  it('logs each failed request of real S3 and OSS clients so that it becomes exactly one event and one count', async () => {
+  it('logs each failed request of real S3 and OSS clients so that it becomes exactly one event and one count', async ({
+    annotate,
+  }) => {
     const [s3Gateway, ossGateway] = [await freePort(), await freePort()];
     const proxy = (gatewayPort: number, upstreamPort: number) =>
       [
@@ -467,7 +469,8 @@ describe.each(FLAVOURS)('$name', (flavour) => {
       expect(Object.fromEntries(counted)).toEqual(Object.fromEntries(expected));
       expect(scrape.get('oss_exporter_unparseable_bodies_total{reason="truncated"}')).toBe(1);
       expect(scrape.get('oss_exporter_events_written_total')).toBe(failures.length);
-      console.log(
+      // The figures, in the test report.
+      await annotate(
         `${flavour.name}: ${failures.length} failed requests (${requests} in all), ${events.length} events, ` +
           `${[...counted.values()].reduce((a, b) => a + b, 0)} counted in oss_errors_total`,
       );
