@@ -57,7 +57,7 @@ describe('tests that need an outside program', () => {
   const files = {
     'tool.test.ts': [
       `import { describeWithTools } from ${JSON.stringify(TOOLS)};`,
-      "describeWithTools(['nginx', 'promtool'])('a real gateway', () => { test('runs', () => {}); });",
+      "describeWithTools(['mtail', 'promtool'])('a real gateway', () => { test('runs', () => {}); });",
       '',
     ].join('\n'),
   };
@@ -67,14 +67,14 @@ describe('tests that need an outside program', () => {
   it('fail under CI=true, naming the Debian packages to install', () => {
     const run = nestedRun(files, { ...bare, CI: 'true' });
     expect(run.status).toBe(1);
-    expect(run.out).toContain('needs nginx, promtool: apt-get install nginx prometheus');
+    expect(run.out).toContain('needs mtail, promtool: apt-get install mtail prometheus');
     expect(closingLine(run.out)).toBe('tests: 0 passed, 1 failed, 0 skipped');
   });
 
   it('are skipped elsewhere, with the same message', () => {
     const run = nestedRun(files, { ...bare, CI: '' });
     expect(run.status).toBe(0);
-    expect(run.out).toContain('needs nginx, promtool: apt-get install nginx prometheus');
+    expect(run.out).toContain('needs mtail, promtool: apt-get install mtail prometheus');
     expect(closingLine(run.out)).toBe('tests: 0 passed, 0 failed, 1 skipped');
   });
 });
