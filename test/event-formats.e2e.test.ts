@@ -7,7 +7,7 @@ import * as semconv from '@opentelemetry/semantic-conventions';
 import * as incubating from '@opentelemetry/semantic-conventions/incubating';
 import { describe, expect, it } from 'vitest';
 import { EVENT_FORMATS } from '../src/config.js';
-import { cloudProvider, OTEL } from '../src/sinks/event-formats.js';
+import { cloudProvider, OTEL, toOtel } from '../src/sinks/event-formats.js';
 import { CLI, ROOT, spawnCli, waitFor } from './helpers/cli.js';
 
 const FIXTURE = 'test/fixtures/events/shippers.log';
@@ -43,6 +43,11 @@ describe('--event-format in batch mode', () => {
 
   it('native is the default, byte for byte', () => {
     expect(batch(['--event-format', 'native'])).toBe(batch([]));
+  });
+
+  it.each(['ecs', 'otel'])('%s leaves absent values out rather than null', (format) => {
+    const out = batch(['--event-format', format]);
+    expect(out).not.toContain('null');
   });
 
   it.each(EVENT_FORMATS)('%s carries no planted secret', (format) => {
@@ -124,6 +129,19 @@ describe('OpenTelemetry attribute names', () => {
       .filter(([name]) => name.startsWith('CLOUD_PROVIDER_VALUE_'))
       .map(([, value]) => value);
     expect(values).toEqual(expect.arrayContaining(['aws', 'alibaba_cloud', 'tencent_cloud', 'gcp']));
+  });
+});
+
+describe('OpenTelemetry severity', () => {
+  const event = (cls: string) =>
+    ({ class: cls, code: 'X', message: '', time: '', details: {}, request: null }) as never;
+  it.each([
+    ['a server error', '5xx', 'ERROR', 17],
+    ['an error with no status', 'unknown', 'ERROR', 17],
+    ['a client error', '4xx', 'WARN', 13],
+    ['a redirect', '3xx', 'INFO', 9],
+  ])('%s is %s', (_name, cls, text, number) => {
+    expect(toOtel(event(cls))).toMatchObject({ SeverityText: text, SeverityNumber: number });
   });
 });
 

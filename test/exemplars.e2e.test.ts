@@ -1,5 +1,6 @@
 // Exemplars end to end: the real exporter scraped by a real Prometheus with exemplar storage, RequestIds read back.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listeningUrl, ROOT, type RunningCli, spawnCli, waitFor } from './helpers/cli.js';
@@ -121,5 +122,20 @@ describe('exemplars in a real Prometheus', () => {
     expect(text).toContain(
       'oss_errors_total{code="SlowDown",status="503",class="5xx",category="throttling"} 1\n',
     );
+  });
+});
+
+describe('--metrics-file', () => {
+  it('carries no exemplars', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-exemplars-'));
+    const file = path.join(dir, 'oss.prom');
+    const cli = spawnCli(['--metrics-file', file, '--no-events', 'test/fixtures/events/shippers.log']);
+    expect(await cli.exited).toBe(0);
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toContain(
+      'oss_errors_total{code="SlowDown",status="503",class="5xx",category="throttling"} 1\n',
+    );
+    expect(text).not.toContain('request_id');
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

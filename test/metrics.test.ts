@@ -224,6 +224,18 @@ describe('exemplars', () => {
     expect(text).toContain(`${NO_SUCH_KEY} 1\n`);
   });
 
+  it('are not saved: restored counters have none until their next error', async () => {
+    const a = metricsWith();
+    a.metrics.observe(event('NoSuchKey', { requestId: 'BEFORE-RESTART' }));
+    const b = metricsWith();
+    b.metrics.restore(JSON.parse(JSON.stringify(await a.metrics.snapshot())));
+    expect(await openMetricsLine(b.metrics, NO_SUCH_KEY)).toBe(`${NO_SUCH_KEY} 1`);
+    b.metrics.observe(event('NoSuchKey', { requestId: 'AFTER-RESTART' }));
+    expect(await openMetricsLine(b.metrics, NO_SUCH_KEY)).toMatch(
+      / 2 # \{request_id="AFTER-RESTART"\} 1 \S+$/,
+    );
+  });
+
   it('leaves the text format its _total names after an OpenMetrics scrape', async () => {
     const { metrics } = metricsWith();
     metrics.observe(event('NoSuchKey'));
