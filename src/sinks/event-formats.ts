@@ -63,49 +63,31 @@ function splitPath(path: string | undefined): { path?: string; query?: string } 
   return at < 0 ? { path } : { path: path.slice(0, at), query: path.slice(at + 1) };
 }
 
-/** Copies the defined, non-null values only: ECS and OpenTelemetry leave absent fields out rather than null. */
-function defined<T extends Record<string, unknown>>(fields: T): Partial<T> {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(fields)) {
-    if (value !== undefined && value !== null) out[name] = value;
-  }
-  return out as Partial<T>;
-}
+// ECS and OpenTelemetry leave absent fields out rather than null. The serialiser (pino, like JSON.stringify)
+// drops keys whose value is undefined, so a null becomes undefined and no per-event copy is made to filter.
 
 /** A one-line summary shared by ECS `message` and OpenTelemetry `Body`. */
 function summary(event: OssErrorEvent): string {
   return event.message === '' ? event.code : `${event.code}: ${event.message}`;
 }
 
-/** The object-store specifics neither schema has a field for, under one namespace. */
-function specifics(event: OssErrorEvent) {
-  return defined({
-    request_id: event.requestId,
-    bucket: event.bucket,
-    key: event.key,
-    resource: event.resource,
-    class: event.class,
-    category: event.category,
-    known: event.known,
-    description: event.description,
-    details: Object.keys(event.details).length > 0 ? event.details : undefined,
-    line: event.line,
-    truncated: event.truncated,
-  });
-}
+const hasDetails = (event: OssErrorEvent) => {
+  for (const _ in event.details) return true;
+  return false;
+};
 
 /**
  * The event in Elastic Common Schema: nested objects as Elasticsearch maps them, `@timestamp` first.
  *
  * @example
- * toEcs(event)['error'] // { code: 'NoSuchKey', message: 'The specified key does not exist.' }
+ * toEcs(event).error // { code: 'NoSuchKey', message: 'The specified key does not exist.' }
  */
 export function toEcs(event: OssErrorEvent): Record<string, unknown> {
   const request = event.request ?? {};
   const url = splitPath(request.path);
   const status = event.status ?? request.status;
   const provider = cloudProvider(event);
-  return defined({
+  return {
     '@timestamp': event.time,
     message: summary(event),
     ecs: { version: ECS_VERSION },
@@ -116,25 +98,41 @@ export function toEcs(event: OssErrorEvent): Record<string, unknown> {
       type: ['error'],
       outcome: 'failure',
       dataset: 'oss_error_exporter.errors',
-      ...defined({
-        duration: request.duration === undefined ? undefined : Math.round(request.duration * 1e9),
-      }),
+      duration: request.duration === undefined ? undefined : Math.round(request.duration * 1e9),
     },
     error: { code: event.code, message: event.message },
-    http: defined({
-      request: request.method === undefined ? undefined : { method: request.method },
-      response: status === null || status === undefined ? undefined : { status_code: status },
-    }),
-    url: Object.keys(url).length > 0 || request.host ? defined({ ...url, domain: request.host }) : undefined,
+    http:
+      request.method === undefined && status === undefined
+        ? undefined
+        : {
+            request: request.method === undefined ? undefined : { method: request.method },
+            response: status === undefined ? undefined : { status_code: status },
+          },
+    url:
+      url.path === undefined && request.host === undefined
+        ? undefined
+        : { path: url.path, query: url.query, domain: request.host },
     user_agent: request.userAgent === undefined ? undefined : { original: request.userAgent },
     // client.ip is an `ip` field in Elasticsearch: a value that is not an address would fail the whole document.
     client:
       request.client === undefined
         ? undefined
-        : defined({ address: request.client, ip: isIP(request.client) ? request.client : undefined }),
+        : { address: request.client, ip: isIP(request.client) ? request.client : undefined },
     cloud: provider === undefined ? undefined : { provider },
-    oss: specifics(event),
-  });
+    oss: {
+      request_id: event.requestId ?? undefined,
+      bucket: event.bucket ?? undefined,
+      key: event.key ?? undefined,
+      resource: event.resource ?? undefined,
+      class: event.class,
+      category: event.category,
+      known: event.known,
+      description: event.description ?? undefined,
+      details: hasDetails(event) ? event.details : undefined,
+      line: event.line,
+      truncated: event.truncated,
+    },
+  };
 }
 
 /**
@@ -144,41 +142,39 @@ export function toEcs(event: OssErrorEvent): Record<string, unknown> {
 export function toOtel(event: OssErrorEvent): Record<string, unknown> {
   const request = event.request ?? {};
   const url = splitPath(request.path);
-  const status = event.status ?? request.status;
   const { text, number } = severity(event);
   const millis = Date.parse(event.time);
-  const oss = specifics(event);
-  return defined({
+  return {
     Timestamp: Number.isNaN(millis) ? undefined : `${BigInt(millis) * 1_000_000n}`,
     SeverityText: text,
     SeverityNumber: number,
     Body: summary(event),
-    Attributes: defined({
+    Attributes: {
       [OTEL.errorType]: event.code,
       [OTEL.errorMessage]: event.message === '' ? undefined : event.message,
-      [OTEL.httpResponseStatusCode]: status,
+      [OTEL.httpResponseStatusCode]: event.status ?? request.status,
       [OTEL.httpRequestMethod]: request.method,
       [OTEL.urlPath]: url.path,
       [OTEL.urlQuery]: url.query,
       [OTEL.serverAddress]: request.host,
       [OTEL.clientAddress]: request.client,
       [OTEL.userAgentOriginal]: request.userAgent,
-      [OTEL.awsRequestId]: event.requestId,
-      [OTEL.awsS3Bucket]: event.bucket,
-      [OTEL.awsS3Key]: event.key,
+      [OTEL.awsRequestId]: event.requestId ?? undefined,
+      [OTEL.awsS3Bucket]: event.bucket ?? undefined,
+      [OTEL.awsS3Key]: event.key ?? undefined,
       [OTEL.cloudProvider]: cloudProvider(event),
       [OTEL.logFilePath]: event.source,
-      'oss.resource': oss.resource,
-      'oss.class': oss.class,
-      'oss.category': oss.category,
-      'oss.known': oss.known,
-      'oss.description': oss.description,
-      'oss.details': oss.details,
-      'oss.line': oss.line,
-      'oss.truncated': oss.truncated,
+      'oss.resource': event.resource ?? undefined,
+      'oss.class': event.class,
+      'oss.category': event.category,
+      'oss.known': event.known,
+      'oss.description': event.description ?? undefined,
+      'oss.details': hasDetails(event) ? event.details : undefined,
+      'oss.line': event.line,
+      'oss.truncated': event.truncated,
       'oss.request.duration': request.duration,
-    }),
-  });
+    },
+  };
 }
 
 /** The mapping for a format; undefined for `native`, the project's own event, written as it is. */
