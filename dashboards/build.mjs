@@ -12,6 +12,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const DS = { type: 'prometheus', uid: '${datasource}' };
 const SEL = 'job=~"$job", instance=~"$instance"';
 const rate = (metric, extra = '') => `rate(${metric}{${SEL}${extra}}[$__rate_interval])`;
+// Error series carry the RequestId of their latest error as an exemplar: Grafana draws it as a point on the graph,
+// with the RequestId to quote in a support ticket (Prometheus needs --enable-feature=exemplar-storage).
+const EXEMPLARS = { exemplar: true };
 
 let nextId = 1;
 function panel(type, title, gridPos, targets, extra = {}) {
@@ -125,9 +128,9 @@ export function buildDashboard() {
     series(
       'Errors by status class',
       { x: 0, y: 5, w: 12, h: 8 },
-      [[`sum by (class) (${rate('oss_errors_total')})`, '{{class}}']],
+      [[`sum by (class) (${rate('oss_errors_total')})`, '{{class}}', EXEMPLARS]],
       'short',
-      'Errors per second, stacked by HTTP status class.',
+      'Errors per second, stacked by HTTP status class. Exemplar points carry the RequestId of an error.',
       true,
     ),
     series(
@@ -143,14 +146,14 @@ export function buildDashboard() {
     series(
       'Errors by code (top 10)',
       { x: 0, y: 13, w: 12, h: 9 },
-      [[`topk(10, sum by (code) (${rate('oss_errors_total')}))`, '{{code}}']],
+      [[`topk(10, sum by (code) (${rate('oss_errors_total')}))`, '{{code}}', EXEMPLARS]],
       'short',
-      'The ten codes with the most errors per second.',
+      'The ten codes with the most errors per second. Exemplar points carry the RequestId of the latest error of a code.',
     ),
     series(
       'Errors by category',
       { x: 12, y: 13, w: 12, h: 9 },
-      [[`sum by (category) (${rate('oss_errors_total')})`, '{{category}}']],
+      [[`sum by (category) (${rate('oss_errors_total')})`, '{{category}}', EXEMPLARS]],
       'short',
       'auth (SignatureDoesNotMatch, AccessDenied…), throttling (SlowDown, ServiceUnavailable), not-found, server, client-request, conflict, redirect.',
       true,

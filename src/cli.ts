@@ -30,6 +30,8 @@ Options:
   --max-line-length SIZE  skip (and count) longer lines (default 1MiB)
   --max-body-lines N      give up a pretty-printed body after N lines (default 256)
   --no-events             write no JSON events (count only)
+  --event-format FORMAT   event field names: native (default), ecs (Elastic Common Schema) or otel
+                          (OpenTelemetry log data model)
   --no-summary            write no summary to stderr
   --no-progress           no progress line on stderr, even on a terminal
   --log-level LEVEL       operational log level on stderr: fatal|error|warn|info|debug|silent (default info)
@@ -197,6 +199,7 @@ async function batch(argv: readonly string[]): Promise<number> {
         limits: config.limits,
         stdin: process.stdin,
         output: config.events ? process.stdout : null,
+        eventFormat: config.eventFormat,
         observers: exporter.metrics ? [summary.observe, exporter.metrics.observe] : [summary.observe],
         onSourceError(source, error) {
           failedSources++;
@@ -260,6 +263,7 @@ async function follow(config: RunConfig, options: FollowConfig, log: Logger): Pr
           limits: config.limits,
           stdin: process.stdin,
           output,
+          eventFormat: config.eventFormat,
           observers: [metrics.observe],
           onSourceError: (source, error) => log.error({ source, err: error.message }, 'input failed'),
         },
@@ -278,7 +282,7 @@ async function follow(config: RunConfig, options: FollowConfig, log: Logger): Pr
       limits: config.limits,
       stats,
       observers: [metrics.observe],
-      print: output ? eventPrinter(output, stats) : async () => {},
+      print: output ? eventPrinter(output, stats, config.eventFormat) : async () => {},
       log,
       clock: systemClock,
       counters: () => metrics.snapshot(),

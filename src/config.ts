@@ -20,6 +20,10 @@ export const DEFAULT_METRICS_OPTIONS: Omit<MetricsOptions, 'version' | 'processM
   maxBuckets: 100,
 };
 
+/** Field names of the JSON events: the project's own (`native`), Elastic Common Schema, OpenTelemetry. */
+export const EVENT_FORMATS = ['native', 'ecs', 'otel'] as const;
+export type EventFormat = (typeof EVENT_FORMATS)[number];
+
 export const DEFAULT_PORT = 9817;
 
 export interface ListenAddress {
@@ -41,6 +45,7 @@ export interface RunConfig {
   files: readonly string[];
   limits: FramingLimits;
   events: boolean;
+  eventFormat: EventFormat;
   summary: boolean;
   progress: boolean;
   logLevel: string;
@@ -120,6 +125,7 @@ export const RUN_OPTIONS = {
   'max-line-length': { type: 'string' },
   'max-body-lines': { type: 'string' },
   'no-events': { type: 'boolean' },
+  'event-format': { type: 'string' },
   'no-summary': { type: 'boolean' },
   'no-progress': { type: 'boolean' },
   'log-level': { type: 'string' },
@@ -218,6 +224,7 @@ export function runConfig(
       ),
     }),
     events: values['no-events'] !== true,
+    eventFormat: oneOf('event-format', values['event-format'] ?? 'native', EVENT_FORMATS) as EventFormat,
     summary: values['no-summary'] !== true,
     progress: isTTY && values['no-progress'] !== true,
     logLevel: oneOf('log-level', values['log-level'] ?? 'info', LOG_LEVELS),

@@ -2,6 +2,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { EventFormat } from './config.js';
 import { OutputClosedError } from './errors.js';
 import { extractRecord } from './extract/index.js';
 import type { Extraction, LogRecord, OssErrorEvent } from './extract/types.js';
@@ -61,6 +62,8 @@ export interface BatchRun {
   stdin: Readable;
   /** Where JSON events go; null writes none. */
   output: Writable | null;
+  /** Field names of the events written (default `native`). */
+  eventFormat?: EventFormat;
   observers: readonly EventObserver[];
   /** Told of a source that failed part-way (a corrupt .gz); the run goes on with the next. */
   onSourceError: (source: string, error: Error) => void;
@@ -76,7 +79,7 @@ export async function runBatch(run: BatchRun, stats: PipelineStats): Promise<voi
         ...openBatchSource(path, run.stdin),
         recordSplitter(framer, run.limits.maxLineBytes),
         extractionStage(stats, run.observers),
-        run.output ? eventWriter(run.output, stats) : discardEvents(),
+        run.output ? eventWriter(run.output, stats, run.eventFormat) : discardEvents(),
       ]);
     } catch (error) {
       if (error instanceof OutputClosedError) throw error;

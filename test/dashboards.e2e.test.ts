@@ -10,6 +10,7 @@ import { type RunningPrometheus, startPrometheus } from './helpers/prometheus.js
 
 interface Target {
   expr: string;
+  exemplar?: boolean;
 }
 interface Panel {
   title: string;
@@ -66,9 +67,12 @@ describe('dashboard and rule queries on a real Prometheus scraping the exporter'
       '--poll-interval',
       '50ms',
     ]);
-    prometheus = await startPrometheus(new URL(await listeningUrl(cli)).host, 'oss-error-exporter', [
-      path.join(ROOT, 'dashboards/oss-errors.rules.yml'),
-    ]);
+    prometheus = await startPrometheus(
+      new URL(await listeningUrl(cli)).host,
+      'oss-error-exporter',
+      [path.join(ROOT, 'dashboards/oss-errors.rules.yml')],
+      ['--enable-feature=exemplar-storage'],
+    );
     api = prometheus.api;
     await waitFor(
       'two scrapes with errors',
@@ -121,6 +125,35 @@ describe('dashboard and rule queries on a real Prometheus scraping the exporter'
       return res.data?.result.length ? res : undefined;
     });
     expect(r.data?.result.length).toBeGreaterThan(0);
+  });
+
+  const withExemplars = dashboard.panels.flatMap((p) =>
+    (p.targets ?? []).filter((t) => t.exemplar === true).map((t) => [p.title, t.expr] as const),
+  );
+
+  it('asks for exemplars on the error-rate graphs', () => {
+    expect(withExemplars.map(([title]) => title)).toEqual([
+      'Errors by status class',
+      'Errors by code (top 10)',
+      'Errors by category',
+    ]);
+  });
+
+  // Grafana sends a target's expression to query_exemplars as it is: each must find the sample's RequestIds.
+  it.each(withExemplars)('panel "%s" finds RequestId exemplars: %s', async (_title, expr) => {
+    const ids = await waitFor(`exemplars for ${expr}`, async () => {
+      const params = new URLSearchParams({
+        query: grafana(expr),
+        start: String(Math.floor(Date.now() / 1000) - 600),
+        end: String(Math.ceil(Date.now() / 1000)),
+      });
+      const res = (await (await fetch(`${api}/api/v1/query_exemplars?${params}`)).json()) as {
+        data?: { exemplars: { labels: Record<string, string> }[] }[];
+      };
+      const found = (res.data ?? []).flatMap((s) => s.exemplars.map((e) => e.labels.request_id));
+      return found.length > 0 ? found : undefined;
+    });
+    for (const id of ids) expect(id).toMatch(/^5C3D9F2E8A1B4C7D9E0F1A[0-9A-F]{2}$/);
   });
 
   it('finds the exporter with the job and instance variables', async () => {

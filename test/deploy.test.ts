@@ -86,6 +86,11 @@ describe('docker-compose demo', () => {
     ).toContain('SUCCESS');
   });
 
+  // The flag itself is exercised on a real Prometheus by exemplars.e2e.test.ts.
+  it('runs Prometheus with exemplar storage, for the RequestId exemplars the dashboard shows', () => {
+    expect(compose.services.prometheus?.command).toContain('--enable-feature=exemplar-storage');
+  });
+
   it('provisions Grafana with the Prometheus data source and the dashboard', () => {
     const ds = parse(read('deploy/grafana/provisioning/datasources/prometheus.yml')) as {
       datasources: { type: string; url: string }[];

@@ -174,3 +174,77 @@ describe('ExporterMetrics', () => {
     for (const value of ['REQ-123456', 'secret/key.jpg', 'MSG-XYZ']) expect(text).not.toContain(value);
   });
 });
+
+describe('exemplars', () => {
+  const NO_SUCH_KEY = 'oss_errors_total{code="NoSuchKey",status="404",class="4xx",category="not-found"}';
+  /** The OpenMetrics line of one series: value and exemplar. */
+  async function openMetricsLine(metrics: ExporterMetrics, series: string): Promise<string | undefined> {
+    return (await metrics.openMetrics.metrics()).split('\n').find((l) => l.startsWith(`${series} `));
+  }
+
+  it('carries the RequestId of the latest error, with its time, in OpenMetrics', async () => {
+    const { metrics } = metricsWith();
+    const before = Date.now() / 1000;
+    metrics.observe(event('NoSuchKey', { requestId: '4442587FB7D0A2F9' }));
+    metrics.observe(event('NoSuchKey', { requestId: '5C3D9175B6FC201293AD4890' }));
+    const line = await openMetricsLine(metrics, NO_SUCH_KEY);
+    const m = /^(\S+) 2 # \{request_id="5C3D9175B6FC201293AD4890"\} 1 (\d+(?:\.\d+)?)$/.exec(line ?? '');
+    expect([line, m !== null]).toEqual([line, true]);
+    const at = Number(m?.[2]);
+    expect(at).toBeGreaterThanOrEqual(before - 0.001);
+    expect(at).toBeLessThanOrEqual(Date.now() / 1000 + 0.001);
+  });
+
+  it.each([
+    ['no RequestId', null],
+    ['a redaction mark', '[REDACTED]'],
+    ['a quote', 'ab"cd'],
+    ['a space', 'ab cd'],
+    ['over the 128-character OpenMetrics bound with its name', 'A'.repeat(119)],
+  ])('keeps the previous exemplar for an error with %s', async (_name, requestId) => {
+    const { metrics } = metricsWith();
+    metrics.observe(event('NoSuchKey', { requestId: 'GOOD-1' }));
+    metrics.observe(event('NoSuchKey', { requestId }));
+    expect(await openMetricsLine(metrics, NO_SUCH_KEY)).toMatch(/ 2 # \{request_id="GOOD-1"\} 1 \S+$/);
+  });
+
+  it('takes a RequestId at the bound', async () => {
+    const { metrics } = metricsWith();
+    metrics.observe(event('NoSuchKey', { requestId: 'A'.repeat(118) }));
+    expect(await openMetricsLine(metrics, NO_SUCH_KEY)).toContain(`# {request_id="${'A'.repeat(118)}"}`);
+  });
+
+  it('has none on a series without an error, and none in the text format', async () => {
+    const { metrics } = metricsWith();
+    metrics.observe(event('NoSuchKey', { requestId: 'REQ-1' }));
+    const internal = 'oss_errors_total{code="InternalError",status="500",class="5xx",category="server"}';
+    expect(await openMetricsLine(metrics, internal)).toBe(`${internal} 0`);
+    const text = await metrics.text.metrics();
+    expect(text).not.toContain('REQ-1');
+    expect(text).toContain(`${NO_SUCH_KEY} 1\n`);
+  });
+
+  it('are not saved: restored counters have none until their next error', async () => {
+    const a = metricsWith();
+    a.metrics.observe(event('NoSuchKey', { requestId: 'BEFORE-RESTART' }));
+    const b = metricsWith();
+    b.metrics.restore(JSON.parse(JSON.stringify(await a.metrics.snapshot())));
+    expect(await openMetricsLine(b.metrics, NO_SUCH_KEY)).toBe(`${NO_SUCH_KEY} 1`);
+    b.metrics.observe(event('NoSuchKey', { requestId: 'AFTER-RESTART' }));
+    expect(await openMetricsLine(b.metrics, NO_SUCH_KEY)).toMatch(
+      / 2 # \{request_id="AFTER-RESTART"\} 1 \S+$/,
+    );
+  });
+
+  it('leaves the text format its _total names after an OpenMetrics scrape', async () => {
+    const { metrics } = metricsWith();
+    metrics.observe(event('NoSuchKey'));
+    const open = await metrics.openMetrics.metrics();
+    expect(open).toContain('# TYPE oss_errors counter');
+    expect(open).toContain('# TYPE oss_exporter_lines_read counter');
+    const text = await metrics.text.metrics();
+    expect(text).toContain('# TYPE oss_errors_total counter');
+    expect(text).toContain('# TYPE oss_exporter_lines_read_total counter');
+    expect(await metrics.openMetrics.metrics()).toContain('# TYPE oss_errors counter');
+  });
+});

@@ -1,9 +1,11 @@
 // Writes one JSON event per line with pino's serializer, batching writes and waiting for the output to drain.
 import { Writable, type Writable as WritableOutput } from 'node:stream';
 import pino from 'pino';
+import type { EventFormat } from '../config.js';
 import { OutputClosedError } from '../errors.js';
 import type { OssErrorEvent } from '../extract/types.js';
 import type { PipelineStats } from '../stats.js';
+import { eventMapper } from './event-formats.js';
 
 /**
  * How many batches (one per input chunk) each object-mode stage may hold. The bound on memory is in
@@ -12,7 +14,8 @@ import type { PipelineStats } from '../stats.js';
 export const BATCHES_IN_FLIGHT = 2;
 
 /** A pino logger that only serialises: no level, time, pid or hostname; lines are collected, not written. */
-function eventFormatter(): { format: (events: readonly OssErrorEvent[]) => string } {
+function eventFormatter(eventFormat: EventFormat): { format: (events: readonly OssErrorEvent[]) => string } {
+  const map = eventMapper(eventFormat);
   let collected = '';
   const logger = pino(
     { base: null, timestamp: false, formatters: { level: () => ({}) } },
@@ -26,7 +29,8 @@ function eventFormatter(): { format: (events: readonly OssErrorEvent[]) => strin
   return {
     format(events) {
       collected = '';
-      for (const event of events) logger.info(event);
+      if (map) for (const event of events) logger.info(map(event));
+      else for (const event of events) logger.info(event);
       return collected;
     },
   };
@@ -36,8 +40,12 @@ function eventFormatter(): { format: (events: readonly OssErrorEvent[]) => strin
  * The end of a source's pipeline: takes batches of events, writes them to `output` (stdout or a file),
  * and holds the pipeline while `output` is full. `output` outlives this stream: it is never ended here.
  */
-export function eventWriter(output: WritableOutput, stats: PipelineStats): Writable {
-  const { format } = eventFormatter();
+export function eventWriter(
+  output: WritableOutput,
+  stats: PipelineStats,
+  eventFormat: EventFormat = 'native',
+): Writable {
+  const { format } = eventFormatter(eventFormat);
   return new Writable({
     objectMode: true,
     // Each object is a chunk's worth of events (thousands when every line is an error): a few at most.
@@ -90,8 +98,9 @@ function writeBatch(
 export function eventPrinter(
   output: WritableOutput,
   stats: PipelineStats,
+  eventFormat: EventFormat = 'native',
 ): (events: readonly OssErrorEvent[]) => Promise<void> {
-  const { format } = eventFormatter();
+  const { format } = eventFormatter(eventFormat);
   return (events) =>
     new Promise((resolve, reject) => {
       if (events.length === 0) return resolve();

@@ -1,5 +1,5 @@
 // Prometheus metrics: error counters with bounded labels, request counts and self-monitoring read from the stats.
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, type OpenMetricsContentType, Registry } from 'prom-client';
 import { ALIASES, CATALOG, lookupCode } from '../catalog/index.js';
 import type { MetricsOptions } from '../config.js';
 import type { OssErrorEvent } from '../extract/types.js';
@@ -22,8 +22,36 @@ const CODE_LIKE = /^[A-Za-z0-9]{1,64}$/;
 // S3 and OSS bucket names: lowercase letters, digits, dots and hyphens, 3 to 63 characters.
 const BUCKET_LIKE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export const OTHER = 'other';
+// OpenMetrics caps an exemplar's label set at 128 characters (names and values): `request_id` leaves 118.
+// Request IDs are hex or base64-like; anything else (a redaction mark, a stray quote) is never an exemplar.
+const EXEMPLAR_REQUEST_ID = /^[A-Za-z0-9._:/+=-]{1,118}$/;
 
 type Child = { inc(value?: number): void };
+type ErrorLabels = Record<'code' | 'status' | 'class' | 'category', string>;
+
+/**
+ * An OpenMetrics registry whose metrics are shared with a text one. prom-client renames each counter to its
+ * family name (no `_total`) in place while rendering OpenMetrics; the names are put back before any other
+ * request runs (rendering is synchronous work between awaits that need no I/O), so the text format keeps them.
+ */
+class SharedOpenMetricsRegistry extends Registry<OpenMetricsContentType> {
+  constructor() {
+    super();
+    this.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  }
+
+  override async metrics(): Promise<string> {
+    const metrics = this.getMetricsAsArray() as unknown as { name: string }[];
+    const names = metrics.map((m) => m.name);
+    try {
+      return await super.metrics();
+    } finally {
+      metrics.forEach((m, i) => {
+        m.name = names[i] as string;
+      });
+    }
+  }
+}
 
 /**
  * The exporter's metrics, registered in two registries that share every metric: one answers in the
@@ -31,12 +59,12 @@ type Child = { inc(value?: number): void };
  */
 export class ExporterMetrics {
   readonly text = new Registry();
-  readonly openMetrics = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
+  readonly openMetrics: Registry<OpenMetricsContentType> = new SharedOpenMetricsRegistry();
   private readonly errors: Counter<'code' | 'status' | 'class' | 'category'>;
   private readonly byBucket: Counter<'bucket' | 'class'> | undefined;
   private readonly unknownOverflow: Counter;
   private readonly bucketOverflow: Counter;
-  private readonly children = new Map<string, Child>();
+  private readonly errorLabels = new Map<string, ErrorLabels>();
   private readonly bucketChildren = new Map<string, Child>();
   private readonly unknownCodes = new Set<string>();
   private readonly buckets = new Set<string>();
@@ -45,22 +73,25 @@ export class ExporterMetrics {
     private readonly stats: PipelineStats,
     private readonly options: MetricsOptions,
   ) {
-    this.openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     // prom-client types a registry by its format; metrics themselves are format-free.
     const registers = [this.text, this.openMetrics as unknown as Registry];
+    // Each series carries the RequestId of its latest error as an exemplar. prom-client refuses exemplars on a
+    // text registry at construction; the text format leaves them out, so the same counter is added there after.
     this.errors = new Counter({
       name: 'oss_errors_total',
       help: 'OSS error bodies found, by error code, HTTP status, status class and category.',
       labelNames: ['code', 'status', 'class', 'category'],
-      registers,
+      registers: [this.openMetrics],
+      enableExemplars: true,
     });
+    this.text.registerMetric(this.errors);
     // Known codes exist at zero from the start, so rate() and increase() see the first error.
-    for (const row of CATALOG)
-      this.errors.labels(row.code, String(row.status), row.class, row.category).inc(0);
+    const zero = (code: string, status: string, cls: string, category: string) =>
+      this.errors.inc({ labels: { code, status, class: cls, category }, value: 0 });
+    for (const row of CATALOG) zero(row.code, String(row.status), row.class, row.category);
     for (const [alias, canonical] of Object.entries(ALIASES)) {
-      for (const row of lookupCode(canonical)?.rows ?? []) {
-        this.errors.labels(alias, String(row.status), row.class, row.category).inc(0);
-      }
+      for (const row of lookupCode(canonical)?.rows ?? [])
+        zero(alias, String(row.status), row.class, row.category);
     }
     this.unknownOverflow = new Counter({
       name: 'oss_unknown_codes_overflow_total',
@@ -109,20 +140,27 @@ export class ExporterMetrics {
     registerTailerMetrics([this.text, this.openMetrics as unknown as Registry], read);
   }
 
-  /** One increment per error event: a Map lookup and an `inc` once the label set has been seen. */
+  /**
+   * One increment per error event: a Map lookup and an `inc` once the label set has been seen. The event's
+   * RequestId becomes the series' exemplar; an event without a usable one leaves the previous exemplar.
+   */
   observe = (event: OssErrorEvent): void => {
     const key = `${event.code}\u0000${event.status}\u0000${event.category}`;
-    const cached = this.children.get(key);
-    if (cached) cached.inc();
-    else {
+    let labels = this.errorLabels.get(key);
+    if (labels === undefined) {
       const code = this.codeLabel(event);
       const status = event.status === null ? 'unknown' : String(event.status);
-      const child = this.errors.labels(code, status, event.class, event.category);
-      child.inc();
+      labels = { code, status, class: event.class, category: event.category };
       // A code counted as `other` is not cached under its own key: each of its events is an overflow.
       if (code === OTHER) this.unknownOverflow.inc();
-      else this.children.set(key, child);
+      else this.errorLabels.set(key, labels);
     }
+    const requestId = event.requestId;
+    if (requestId !== null && EXEMPLAR_REQUEST_ID.test(requestId)) {
+      // prom-client types exemplar labels with the metric's own label names.
+      const exemplarLabels = { request_id: requestId } as unknown as Partial<ErrorLabels>;
+      this.errors.inc({ labels, exemplarLabels });
+    } else this.errors.inc({ labels });
     if (this.byBucket) this.countBucket(event);
   };
 
@@ -272,7 +310,10 @@ export class ExporterMetrics {
         if (this.unknownCodes.size >= this.options.maxUnknownCodes) continue;
         this.unknownCodes.add(e.code);
       }
-      this.errors.labels(e.code, e.status, e.class, e.category).inc(e.value);
+      this.errors.inc({
+        labels: { code: e.code, status: e.status, class: e.class, category: e.category },
+        value: e.value,
+      });
     }
     if (this.byBucket) {
       for (const b of state.buckets) {

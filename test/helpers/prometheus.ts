@@ -17,11 +17,15 @@ export interface RunningPrometheus {
   stop(): void;
 }
 
-/** Starts Prometheus scraping `target` (host:port) as `job`, with `ruleFiles` loaded; evaluation every second. */
+/**
+ * Starts Prometheus scraping `target` (host:port) as `job`, with `ruleFiles` loaded; evaluation every second.
+ * `flags` go to the command line as they are (`--enable-feature=exemplar-storage`).
+ */
 export async function startPrometheus(
   target: string,
   job: string,
   ruleFiles: readonly string[] = [],
+  flags: readonly string[] = [],
 ): Promise<RunningPrometheus> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-prometheus-'));
   const port = await freePort();
@@ -43,6 +47,7 @@ export async function startPrometheus(
       `--config.file=${path.join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${path.join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
+      ...flags,
     ],
     { stdio: 'ignore' },
   );
