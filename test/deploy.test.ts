@@ -74,7 +74,7 @@ describe('docker-compose demo', () => {
       static_configs: [{ targets: ['exporter:9817'] }],
     });
     expect(/up\{job=~"([^"]+)"\}/.exec(read('dashboards/oss-errors.rules.yml'))?.[1]).toBe(
-      'oss-error-exporter.*',
+      '.*oss-error-exporter.*',
     );
   });
 
