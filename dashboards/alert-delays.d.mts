@@ -33,3 +33,4 @@ export function ruleLevels(groups: { rules: { record?: string; alert?: string; e
 }[][];
 export function measure(options?: { start?: number; rules?: string }): Promise<ScenarioResult[]>;
 export function table(results: ScenarioResult[]): string;
+export function clock(seconds: number): string;

@@ -60,31 +60,31 @@ function incident(name, description, extra) {
  * gateway's incident), and three shapes that must never fire. Time 0 is a fresh exporter: no baseline yet.
  */
 export const SCENARIOS = [
-  incident('5xx spike', 'InternalError 500 from 0.05% to 3% of 50 req/s', {
+  incident('5xx spike', '`InternalError` 500 from 0.05% to 3% of requests', {
     code: 'InternalError',
     share: 0.03,
   }),
-  incident('auth-failure surge', 'SignatureDoesNotMatch 403 at 4% of 50 req/s (normal: 0.04% AccessDenied)', {
+  incident('auth-failure surge', '`SignatureDoesNotMatch` 403 at 4% of requests', {
     code: 'SignatureDoesNotMatch',
     status: '403',
     class: '4xx',
     category: 'auth',
     share: 0.04,
   }),
-  incident('throttling storm', 'SlowDown 503 from 0.02% to 6% of 50 req/s', {
+  incident('throttling storm', '`SlowDown` 503 from 0.02% to 6% of requests', {
     code: 'SlowDown',
     share: 0.06,
   }),
-  incident('404 storm', 'NoSuchKey 404 from 1% to 10% of 50 req/s', { code: 'NoSuchKey', share: 0.09 }),
+  incident('404 storm', '`NoSuchKey` 404 from 1% to 10% of requests', { code: 'NoSuchKey', share: 0.09 }),
   {
     name: 'steady traffic',
-    description: '50 req/s with the normal error mix for 8 hours',
+    description: "the normal mix for 8 hours, from the exporter's first scrape",
     duration: 8 * HOUR,
     rates: () => ({ requests: BUSY, errors: NORMAL.map((e) => ({ ...e, rate: BUSY * e.share })) }),
   },
   {
     name: 'diurnal swing',
-    description: 'the normal mix, traffic swinging ±80% over 24 hours (10 to 90 req/s), for 26 hours',
+    description: 'traffic ±80% over 24 hours (10 to 90 requests/s), for 26 hours',
     duration: 26 * HOUR,
     rates(t) {
       const requests = BUSY * (1 + 0.8 * Math.sin((2 * Math.PI * t) / (24 * HOUR)));
@@ -93,7 +93,7 @@ export const SCENARIOS = [
   },
   {
     name: 'low-traffic blip',
-    description: '0.5 req/s; for one minute at 2h every request ends in InternalError 500',
+    description: '0.5 requests/s; every request fails with 500 for one minute',
     duration: 4 * HOUR,
     rates(t) {
       const blip = t >= ONSET && t < ONSET + MIN;
@@ -379,23 +379,27 @@ export async function measure({ start, rules = RULES } = {}) {
   }
 }
 
-const clock = (seconds) =>
+/** A delay as the table shows it: 2m45s. */
+export const clock = (seconds) =>
   `${seconds < 0 ? '-' : ''}${Math.floor(Math.abs(seconds) / 60)}m${String(Math.abs(seconds) % 60).padStart(2, '0')}s`;
 
-/** The table `npm run alert-delays` prints: the first alert of each scenario and when it fired. */
+/**
+ * The table `npm run alert-delays` prints and the README's runbook holds: per scenario, the first alert and its
+ * delay after the onset, then the first firing of each other alert.
+ */
 export function table(results) {
   const rows = results.map((r) => {
-    const first = r.firings[0];
+    const [first, ...rest] = r.firings;
     const what = first
-      ? `${first.alert}${first.labels.category ? `{category="${first.labels.category}"}` : ''}`
-      : '—';
-    const when = first ? `${r.onset === undefined ? 'at ' : ''}${clock(first.after)}` : 'never fires';
-    const others = [...new Set(r.firings.slice(1).map((f) => `${f.alert} ${clock(f.after)}`))].join(', ');
-    return [r.scenario, r.description, what, when, others || '—'];
+      ? `${first.alert}${first.labels.category ? ` \`{category="${first.labels.category}"}\`` : ''}`
+      : 'none';
+    const later = new Map();
+    for (const f of rest) if (f.alert !== first?.alert && !later.has(f.alert)) later.set(f.alert, f.after);
+    const others = [...later].map(([alert, after]) => `${alert} ${clock(after)}`).join(', ');
+    return [r.scenario, r.description, what, first ? clock(first.after) : '—', others || '—'];
   });
-  const head = ['scenario', 'series', 'first alert', 'after onset', 'later alerts'];
-  const all = [head, head.map(() => '---'), ...rows];
-  return all.map((r) => `| ${r.join(' | ')} |`).join('\n');
+  const head = ['scenario', 'what happens', 'first alert', 'after onset', 'later alerts'];
+  return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

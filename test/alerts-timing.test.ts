@@ -1,6 +1,7 @@
 // Alerts that page in time, and only then: synthetic incidents backfilled into a real Prometheus TSDB at 15 s
 // scrapes (dashboards/alert-delays.mjs); each incident fires within 5 minutes of onset, no quiet shape ever fires.
 import fs from 'node:fs';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
@@ -10,7 +11,9 @@ import {
   ruleLevels,
   type ScenarioResult,
   STEP,
+  table,
 } from '../dashboards/alert-delays.mjs';
+import { ROOT } from './helpers/cli.js';
 
 describe('applying an alert’s for: to a query_range result', () => {
   const at = (...steps: number[]) => steps.map((s) => [1000 + s * STEP, '1'] as [number, string]);
@@ -85,5 +88,20 @@ describe('first-fire times of the alert rules on synthetic incidents (real promt
 
   it.each(['steady traffic', 'diurnal swing', 'low-traffic blip'])('%s: no alert ever fires', (scenario) => {
     expect(of(scenario).firings).toEqual([]);
+  });
+
+  it("the README's detection-delay table is the measured one (`npm run alert-delays` prints it)", () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('### Detection delays'),
+      readme.indexOf('### OssErrorRateSpike'),
+    );
+    // Cells as text: the formatter pads the README's table, and its separator row is dashes of any length.
+    const rows = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('|') && !/^\|[\s|-]+\|$/.test(l))
+        .map((l) => l.split('|').map((c) => c.trim()));
+    expect(rows(section)).toEqual(rows(table(results)));
   });
 });
