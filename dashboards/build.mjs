@@ -219,15 +219,16 @@ export function buildDashboard() {
       'Bytes written to followed files and not read yet.',
     ),
     series(
-      'Parse failures, skips and drops/s',
+      'Parse failures, skips, drops and file errors/s',
       { x: 16, y: 32, w: 8, h: 8 },
       [
         [`sum by (reason) (${rate('oss_exporter_unparseable_bodies_total')})`, 'unparseable: {{reason}}'],
         [`sum by (reason) (${rate('oss_exporter_records_skipped_total')})`, 'skipped: {{reason}}'],
         [`sum(${rate('oss_exporter_events_dropped_total')})`, 'events dropped'],
+        [`sum by (reason) (${rate('oss_exporter_file_errors_total')})`, 'file errors: {{reason}}'],
       ],
       'ops',
-      'Bodies that could not be read, records over the length bounds, events lost on output.',
+      'Bodies that could not be read, records over the length bounds, events lost on output, log files that could not be opened or read.',
     ),
   ];
   return {

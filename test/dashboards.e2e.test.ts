@@ -63,7 +63,7 @@ describe('the committed dashboard', () => {
     ['Errors by category', 'reqps'],
     ['Unparseable bodies/s', 'ops'],
     ['Lines read/s', 'ops'],
-    ['Parse failures, skips and drops/s', 'ops'],
+    ['Parse failures, skips, drops and file errors/s', 'ops'],
     ['Error ratio', 'percentunit'],
     ['5xx share of errors', 'percentunit'],
   ])('panel "%s" is in %s', (title, unit) => {
