@@ -12,6 +12,7 @@ import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitorin
 import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { freePort, listeningUrl, parseScrape, ROOT, spawnCli, waitFor } from './helpers/cli.js';
@@ -70,6 +71,65 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'monitoring.coreos.com/v1 PodMonitor': PodMonitor,
   'monitoring.coreos.com/v1 PrometheusRule': PrometheusRule,
 };
+
+/** The models' TypeScript interfaces, for the field names the JSON schemas leave open. */
+const TYPES: Record<string, [string, string]> = {
+  'v1 ConfigMap': ['kubernetes-models/v1/ConfigMap', 'IConfigMap'],
+  'apps/v1 Deployment': ['kubernetes-models/apps/v1/Deployment', 'IDeployment'],
+  'apps/v1 DaemonSet': ['kubernetes-models/apps/v1/DaemonSet', 'IDaemonSet'],
+  'monitoring.coreos.com/v1 PodMonitor': [
+    '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor',
+    'IPodMonitor',
+  ],
+  'monitoring.coreos.com/v1 PrometheusRule': [
+    '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule',
+    'IPrometheusRule',
+  ],
+};
+
+/**
+ * Fields the API server's strict field validation (kubectl's default) would refuse as unknown: the schemas do not
+ * forbid extra properties, so each manifest is type-checked as an object literal of its model's interface, where
+ * TypeScript flags every property the interface does not declare, at any depth.
+ */
+function unknownFields(docs: readonly Manifest[]): string[][] {
+  const file = path.join(ROOT, 'test', 'manifests.virtual.ts');
+  const imports = Object.values(TYPES).map(([module, type]) => `import type { ${type} } from '${module}';`);
+  // One line per manifest, so each diagnostic says which manifest it is about.
+  const text = [
+    ...imports,
+    ...docs.map((doc, i) => {
+      const type = TYPES[`${doc.apiVersion} ${doc.kind}`]?.[1] ?? 'never';
+      return `export const doc${i}: ${type} = ${JSON.stringify(doc)};`;
+    }),
+  ].join('\n');
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  };
+  const host = ts.createCompilerHost(options);
+  const { getSourceFile, fileExists, readFile } = host;
+  host.getSourceFile = (name, version, ...rest) =>
+    name === file
+      ? ts.createSourceFile(name, text, version)
+      : getSourceFile.call(host, name, version, ...rest);
+  host.fileExists = (name) => name === file || fileExists.call(host, name);
+  host.readFile = (name) => (name === file ? text : readFile.call(host, name));
+  const out = docs.map((): string[] => []);
+  for (const d of ts.getPreEmitDiagnostics(ts.createProgram([file], options, host))) {
+    const line = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : -1;
+    const message = ts.flattenDiagnosticMessageText(d.messageText, ' ');
+    const doc = out[line - imports.length];
+    if (doc) doc.push(message);
+    else throw new Error(`type check outside the manifests: ${message}`);
+  }
+  return out;
+}
 
 /** Volume types Pod Security "restricted" allows. */
 const RESTRICTED_VOLUMES = [
@@ -140,6 +200,16 @@ describe('Kubernetes manifests against the schemas', () => {
     expect(Model, `a schema for ${doc.apiVersion} ${doc.kind}`).toBeDefined();
     expect(() => new (Model as NonNullable<typeof Model>)(doc as never).validate()).not.toThrow();
   });
+
+  it('has no field the API server does not know; a misspelt one is found at any depth (the check can fail)', () => {
+    const broken = structuredClone(sidecar.find((d) => d.kind === 'Deployment')) as Manifest;
+    const ctx = (broken.spec?.template?.spec.securityContext ?? {}) as Record<string, unknown>;
+    ctx.seccompProfle = ctx.seccompProfile;
+    delete ctx.seccompProfile;
+    const found = unknownFields([...docs.map(([, doc]) => doc), broken]);
+    expect(found.slice(0, -1)).toEqual(docs.map(() => []));
+    expect(found.at(-1)?.join('\n')).toMatch(/'"seccompProfle"' does not exist in type/);
+  }, 60_000);
 
   it('the schema check fails on a wrong type (it can fail)', () => {
     const broken = structuredClone(daemonset.find((d) => d.kind === 'DaemonSet')) as Manifest;
