@@ -21,6 +21,7 @@ export const RULES = path.join(here, 'oss-errors.rules.yml');
 export const STEP = 15; // seconds: scrape and rule evaluation interval
 const MIN = 60;
 const HOUR = 3600;
+const BLOCK = 2 * HOUR; // promtool's block length; t0 is aligned to it
 
 /** The normal mix of a busy gateway: 50 requests/s, 1% NoSuchKey, a trickle of auth, 5xx and throttling. */
 const BUSY = 50;
@@ -187,13 +188,17 @@ export function scrapes(start) {
   return families;
 }
 
-/** OpenMetrics text: one family after the other, each series' samples in time order, then `# EOF`. */
-export function openMetrics(families) {
+/**
+ * OpenMetrics text for the samples in [from, to): one family after the other, each series' samples in time
+ * order, then `# EOF`. promtool reads its whole input once per 2-hour block, so the instrument hands it one
+ * 2-hour window per file rather than a day in one.
+ */
+export function openMetrics(families, from = -Infinity, to = Infinity) {
   const out = [];
   for (const [name, { type, series }] of families) {
     out.push(`# TYPE ${type === 'counter' ? name.replace(/_total$/, '') : name} ${type}`);
     for (const [labels, samples] of series)
-      for (const [t, v] of samples) out.push(`${name}{${labels}} ${v} ${t}`);
+      for (const [t, v] of samples) if (t >= from && t < to) out.push(`${name}{${labels}} ${v} ${t}`);
   }
   out.push('# EOF', '');
   return out.join('\n');
@@ -314,14 +319,17 @@ export function firings(result, forSeconds) {
  * repository's rules file.
  */
 export async function measure({ start, rules = RULES } = {}) {
-  const t0 = start ?? Math.floor((Date.now() / 1000 - 3 * 86400) / 7200) * 7200;
+  const t0 = start ?? Math.floor((Date.now() / 1000 - 3 * 86400) / BLOCK) * BLOCK;
   const end = t0 + Math.max(...SCENARIOS.map((s) => s.duration));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-alert-delays-'));
   const data = path.join(dir, 'data');
   try {
-    const input = path.join(dir, 'series.om.txt');
-    fs.writeFileSync(input, openMetrics(scrapes(t0)));
-    run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', input, data]);
+    const families = scrapes(t0);
+    for (let from = t0; from <= end; from += BLOCK) {
+      const input = path.join(dir, `series-${from}.om.txt`);
+      fs.writeFileSync(input, openMetrics(families, from, from + BLOCK));
+      run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', input, data]);
+    }
     const groups = parse(fs.readFileSync(rules, 'utf8')).groups;
     for (const [i, rules] of ruleLevels(groups).entries()) {
       const file = path.join(dir, `level-${i + 1}.rules.yml`);
