@@ -15,9 +15,10 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY examples/gateway-access.log ./examples/
-# Named volumes mounted here start with this owner, so the positions file can be written.
-RUN mkdir -p /state && chown node:node /state
-USER node
+# Named volumes mounted here start with this owner, so the positions file can be written. The user is numeric
+# (node is uid 1000 in the node images) so that a kubelet enforcing runAsNonRoot can tell it is not root.
+RUN mkdir -p /state && chown 1000:1000 /state
+USER 1000:1000
 EXPOSE 9817
 ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["examples/gateway-access.log"]

@@ -44,6 +44,36 @@ describe('the committed dashboard', () => {
     expect(JSON.parse(JSON.stringify(buildDashboard()))).toEqual(dashboard);
   });
 
+  it('declares the Prometheus data source and the panels it needs, for imports from a file or grafana.com', () => {
+    const d = dashboard as unknown as {
+      __inputs: { name: string; type: string; pluginId: string }[];
+      __requires: { type: string; id: string }[];
+    };
+    expect(d.__inputs).toEqual([expect.objectContaining({ type: 'datasource', pluginId: 'prometheus' })]);
+    expect(d.__requires.map((r) => `${r.type}:${r.id}`).sort()).toEqual(
+      [...new Set(dashboard.panels.filter((p) => p.type !== 'row').map((p) => `panel:${p.type}`))]
+        .concat(['datasource:prometheus', 'grafana:grafana'])
+        .sort(),
+    );
+  });
+
+  it.each([
+    ['Errors/s', 'reqps'],
+    ['Errors by status class', 'reqps'],
+    ['Errors by code (top 10)', 'reqps'],
+    ['Errors by category', 'reqps'],
+    ['Unparseable bodies/s', 'ops'],
+    ['Lines read/s', 'ops'],
+    ['Parse failures, skips, drops and file errors/s', 'ops'],
+    ['Error ratio', 'percentunit'],
+    ['5xx share of errors', 'percentunit'],
+  ])('panel "%s" is in %s', (title, unit) => {
+    const units = (dashboard.panels as (Panel & { fieldConfig?: { defaults: { unit?: string } } })[])
+      .filter((p) => p.title === title)
+      .map((p) => p.fieldConfig?.defaults.unit);
+    expect(new Set(units)).toEqual(new Set([unit]));
+  });
+
   it('has a Prometheus data source variable and job and instance variables', () => {
     expect(dashboard.templating.list.map((v) => v.name)).toEqual(['datasource', 'job', 'instance']);
   });
