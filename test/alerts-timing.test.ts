@@ -14,6 +14,7 @@ import {
   table,
 } from '../dashboards/alert-delays.mjs';
 import { ROOT } from './helpers/cli.js';
+import { describeWithTools } from './helpers/tools.js';
 
 describe('applying an alert’s for: to a query_range result', () => {
   const at = (...steps: number[]) => steps.map((s) => [1000 + s * STEP, '1'] as [number, string]);
@@ -56,52 +57,58 @@ describe('the recording rules, by backfill level', () => {
   });
 });
 
-describe('first-fire times of the alert rules on synthetic incidents (real promtool backfill + prometheus)', () => {
-  let results: ScenarioResult[];
-  const of = (name: string) => results.find((r) => r.scenario === name) as ScenarioResult;
+describeWithTools(['promtool', 'prometheus'])(
+  'first-fire times of the alert rules on synthetic incidents (real promtool backfill + prometheus)',
+  () => {
+    let results: ScenarioResult[];
+    const of = (name: string) => results.find((r) => r.scenario === name) as ScenarioResult;
 
-  beforeAll(async () => {
-    results = await measure();
-  }, 120_000);
+    beforeAll(async () => {
+      results = await measure();
+    }, 120_000);
 
-  it.each([
-    { scenario: '5xx spike', alert: 'OssErrorRateSpike', category: 'server' },
-    { scenario: 'auth-failure surge', alert: 'OssAuthFailureSurge', category: 'auth' },
-    { scenario: 'throttling storm', alert: 'OssErrorRateSpike', category: 'throttling' },
-    { scenario: '404 storm', alert: 'OssErrorRateSpike', category: 'not-found' },
-  ])(
-    '$scenario: $alert{category="$category"} fires first, within 5 minutes of onset',
-    ({ scenario, alert, category }) => {
-      const first = of(scenario).firings[0];
-      expect([first?.alert, first?.labels.category]).toEqual([alert, category]);
-      expect(first?.after).toBeGreaterThan(0);
-      expect(first?.after).toBeLessThanOrEqual(5 * 60);
-    },
-  );
-
-  it.each(['5xx spike', 'auth-failure surge', 'throttling storm', '404 storm'])(
-    '%s: nothing fires before the onset',
-    (scenario) => {
-      expect(of(scenario).firings.filter((f) => f.after <= 0)).toEqual([]);
-    },
-  );
-
-  it.each(['steady traffic', 'diurnal swing', 'low-traffic blip'])('%s: no alert ever fires', (scenario) => {
-    expect(of(scenario).firings).toEqual([]);
-  });
-
-  it("the README's detection-delay table is the measured one (`npm run alert-delays` prints it)", () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(
-      readme.indexOf('### Detection delays'),
-      readme.indexOf('### OssErrorRateSpike'),
+    it.each([
+      { scenario: '5xx spike', alert: 'OssErrorRateSpike', category: 'server' },
+      { scenario: 'auth-failure surge', alert: 'OssAuthFailureSurge', category: 'auth' },
+      { scenario: 'throttling storm', alert: 'OssErrorRateSpike', category: 'throttling' },
+      { scenario: '404 storm', alert: 'OssErrorRateSpike', category: 'not-found' },
+    ])(
+      '$scenario: $alert{category="$category"} fires first, within 5 minutes of onset',
+      ({ scenario, alert, category }) => {
+        const first = of(scenario).firings[0];
+        expect([first?.alert, first?.labels.category]).toEqual([alert, category]);
+        expect(first?.after).toBeGreaterThan(0);
+        expect(first?.after).toBeLessThanOrEqual(5 * 60);
+      },
     );
-    // Cells as text: the formatter pads the README's table, and its separator row is dashes of any length.
-    const rows = (text: string) =>
-      text
-        .split('\n')
-        .filter((l) => l.startsWith('|') && !/^\|[\s|-]+\|$/.test(l))
-        .map((l) => l.split('|').map((c) => c.trim()));
-    expect(rows(section)).toEqual(rows(table(results)));
-  });
-});
+
+    it.each(['5xx spike', 'auth-failure surge', 'throttling storm', '404 storm'])(
+      '%s: nothing fires before the onset',
+      (scenario) => {
+        expect(of(scenario).firings.filter((f) => f.after <= 0)).toEqual([]);
+      },
+    );
+
+    it.each(['steady traffic', 'diurnal swing', 'low-traffic blip'])(
+      '%s: no alert ever fires',
+      (scenario) => {
+        expect(of(scenario).firings).toEqual([]);
+      },
+    );
+
+    it("the README's detection-delay table is the measured one (`npm run alert-delays` prints it)", () => {
+      const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+      const section = readme.slice(
+        readme.indexOf('### Detection delays'),
+        readme.indexOf('### OssErrorRateSpike'),
+      );
+      // Cells as text: the formatter pads the README's table, and its separator row is dashes of any length.
+      const rows = (text: string) =>
+        text
+          .split('\n')
+          .filter((l) => l.startsWith('|') && !/^\|[\s|-]+\|$/.test(l))
+          .map((l) => l.split('|').map((c) => c.trim()));
+      expect(rows(section)).toEqual(rows(table(results)));
+    });
+  },
+);

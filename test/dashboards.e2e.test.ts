@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { listeningUrl, ROOT, type RunningCli, SAMPLE, spawnCli, waitFor } from './helpers/cli.js';
 import { type RunningPrometheus, startPrometheus } from './helpers/prometheus.js';
+import { describeWithTools } from './helpers/tools.js';
 
 interface Target {
   expr: string;
@@ -79,141 +80,147 @@ describe('the committed dashboard', () => {
   });
 });
 
-describe('dashboard and rule queries on a real Prometheus scraping the exporter', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-dash-'));
-  let cli: RunningCli;
-  let prometheus: RunningPrometheus;
-  let api: string;
-  const query = (q: string) => prometheus.query(q);
+describeWithTools(['prometheus'])(
+  'dashboard and rule queries on a real Prometheus scraping the exporter',
+  () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-dash-'));
+    let cli: RunningCli;
+    let prometheus: RunningPrometheus;
+    let api: string;
+    const query = (q: string) => prometheus.query(q);
 
-  beforeAll(async () => {
-    fs.writeFileSync(path.join(dir, 'access.log'), fs.readFileSync(SAMPLE));
-    cli = spawnCli([
-      '--follow',
-      path.join(dir, '*.log'),
-      '--listen',
-      '127.0.0.1:0',
-      '--no-events',
-      '--poll-interval',
-      '50ms',
-    ]);
-    prometheus = await startPrometheus(
-      new URL(await listeningUrl(cli)).host,
-      'oss-error-exporter',
-      [path.join(ROOT, 'dashboards/oss-errors.rules.yml')],
-      ['--enable-feature=exemplar-storage'],
-    );
-    api = prometheus.api;
-    await waitFor(
-      'two scrapes with errors',
-      async () => {
-        const r = await query(
-          'count_over_time(oss_errors_total{code="NoSuchKey",status="404"}[1m]) >= 2',
-        ).catch(() => undefined);
-        return r?.data?.result.length ? true : undefined;
-      },
-      40_000,
-    );
-    fs.appendFileSync(path.join(dir, 'access.log'), fs.readFileSync(SAMPLE));
-    await waitFor(
-      'the appended errors',
-      async () => {
-        const r = await query('sum(oss_errors_total) == 14');
-        return r.data?.result.length ? true : undefined;
-      },
-      20_000,
-    );
-  }, 90_000);
+    beforeAll(async () => {
+      fs.writeFileSync(path.join(dir, 'access.log'), fs.readFileSync(SAMPLE));
+      cli = spawnCli([
+        '--follow',
+        path.join(dir, '*.log'),
+        '--listen',
+        '127.0.0.1:0',
+        '--no-events',
+        '--poll-interval',
+        '50ms',
+      ]);
+      prometheus = await startPrometheus(
+        new URL(await listeningUrl(cli)).host,
+        'oss-error-exporter',
+        [path.join(ROOT, 'dashboards/oss-errors.rules.yml')],
+        ['--enable-feature=exemplar-storage'],
+      );
+      api = prometheus.api;
+      await waitFor(
+        'two scrapes with errors',
+        async () => {
+          const r = await query(
+            'count_over_time(oss_errors_total{code="NoSuchKey",status="404"}[1m]) >= 2',
+          ).catch(() => undefined);
+          return r?.data?.result.length ? true : undefined;
+        },
+        40_000,
+      );
+      fs.appendFileSync(path.join(dir, 'access.log'), fs.readFileSync(SAMPLE));
+      await waitFor(
+        'the appended errors',
+        async () => {
+          const r = await query('sum(oss_errors_total) == 14');
+          return r.data?.result.length ? true : undefined;
+        },
+        20_000,
+      );
+    }, 90_000);
 
-  afterAll(async () => {
-    prometheus?.stop();
-    cli.child.kill('SIGTERM');
-    await cli.exited;
-  });
-
-  const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => [p.title, t.expr] as const));
-
-  it.each(exprs)('dashboard panel "%s" runs: %s', async (_title, expr) => {
-    const r = await query(grafana(expr));
-    expect(r.error).toBeUndefined();
-    expect(r.status).toBe('success');
-  });
-
-  it.each([
-    'Errors/s',
-    'Error ratio',
-    'Errors by status class',
-    'Errors by code (top 10)',
-    'Errors by category',
-    'Top codes in the time range',
-    'Lines read/s',
-    'Lag (bytes behind the end of followed files)',
-  ])('panel "%s" has data', async (title) => {
-    const expr = exprs.find(([t]) => t === title)?.[1] as string;
-    const r = await waitFor(`data for ${title}`, async () => {
-      const res = await query(grafana(expr));
-      return res.data?.result.length ? res : undefined;
+    afterAll(async () => {
+      prometheus?.stop();
+      cli.child.kill('SIGTERM');
+      await cli.exited;
     });
-    expect(r.data?.result.length).toBeGreaterThan(0);
-  });
 
-  const withExemplars = dashboard.panels.flatMap((p) =>
-    (p.targets ?? []).filter((t) => t.exemplar === true).map((t) => [p.title, t.expr] as const),
-  );
+    const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => [p.title, t.expr] as const));
 
-  it('asks for exemplars on the error-rate graphs', () => {
-    expect(withExemplars.map(([title]) => title)).toEqual([
+    it.each(exprs)('dashboard panel "%s" runs: %s', async (_title, expr) => {
+      const r = await query(grafana(expr));
+      expect(r.error).toBeUndefined();
+      expect(r.status).toBe('success');
+    });
+
+    it.each([
+      'Errors/s',
+      'Error ratio',
       'Errors by status class',
       'Errors by code (top 10)',
       'Errors by category',
-    ]);
-  });
-
-  // Grafana sends a target's expression to query_exemplars as it is: each must find the sample's RequestIds.
-  it.each(withExemplars)('panel "%s" finds RequestId exemplars: %s', async (_title, expr) => {
-    const ids = await waitFor(`exemplars for ${expr}`, async () => {
-      const params = new URLSearchParams({
-        query: grafana(expr),
-        start: String(Math.floor(Date.now() / 1000) - 600),
-        end: String(Math.ceil(Date.now() / 1000)),
+      'Top codes in the time range',
+      'Lines read/s',
+      'Lag (bytes behind the end of followed files)',
+    ])('panel "%s" has data', async (title) => {
+      const expr = exprs.find(([t]) => t === title)?.[1] as string;
+      const r = await waitFor(`data for ${title}`, async () => {
+        const res = await query(grafana(expr));
+        return res.data?.result.length ? res : undefined;
       });
-      const res = (await (await fetch(`${api}/api/v1/query_exemplars?${params}`)).json()) as {
-        data?: { exemplars: { labels: Record<string, string> }[] }[];
-      };
-      const found = (res.data ?? []).flatMap((s) => s.exemplars.map((e) => e.labels.request_id));
-      return found.length > 0 ? found : undefined;
+      expect(r.data?.result.length).toBeGreaterThan(0);
     });
-    for (const id of ids) expect(id).toMatch(/^5C3D9F2E8A1B4C7D9E0F1A[0-9A-F]{2}$/);
-  });
 
-  it('finds the exporter with the job and instance variables', async () => {
-    for (const variable of dashboard.templating.list.filter((v) => v.definition)) {
-      const m = /^label_values\((.+), (\w+)\)$/.exec(variable.definition as string);
-      expect(m).not.toBeNull();
-      const [, selector, label] = m as RegExpExecArray;
-      const res = await fetch(
-        `${api}/api/v1/label/${label}/values?match[]=${encodeURIComponent(grafana(selector as string))}`,
-      );
-      const values = ((await res.json()) as { data: string[] }).data;
-      expect(values.length).toBeGreaterThan(0);
-    }
-  });
-
-  it.each(rules.map((r) => [r.record ?? r.alert, r.expr] as const))('rule %s runs', async (_name, expr) => {
-    const r = await query(expr);
-    expect(r.error).toBeUndefined();
-    expect(r.status).toBe('success');
-  });
-
-  it('evaluates every rule group without error, and records the shared rates', async () => {
-    await waitFor('a recording rule sample', async () =>
-      (await query('job:oss_errors:rate5m')).data?.result.length ? true : undefined,
+    const withExemplars = dashboard.panels.flatMap((p) =>
+      (p.targets ?? []).filter((t) => t.exemplar === true).map((t) => [p.title, t.expr] as const),
     );
-    const res = (await (await fetch(`${api}/api/v1/rules`)).json()) as {
-      data: { groups: { name: string; rules: { health: string; lastError?: string; name: string }[] }[] };
-    };
-    const unhealthy = res.data.groups.flatMap((g) => g.rules).filter((r) => r.health === 'err');
-    expect(unhealthy).toEqual([]);
-    expect(res.data.groups.map((g) => g.name).sort()).toEqual(['oss-errors.alerts', 'oss-errors.recording']);
-  });
-});
+
+    it('asks for exemplars on the error-rate graphs', () => {
+      expect(withExemplars.map(([title]) => title)).toEqual([
+        'Errors by status class',
+        'Errors by code (top 10)',
+        'Errors by category',
+      ]);
+    });
+
+    // Grafana sends a target's expression to query_exemplars as it is: each must find the sample's RequestIds.
+    it.each(withExemplars)('panel "%s" finds RequestId exemplars: %s', async (_title, expr) => {
+      const ids = await waitFor(`exemplars for ${expr}`, async () => {
+        const params = new URLSearchParams({
+          query: grafana(expr),
+          start: String(Math.floor(Date.now() / 1000) - 600),
+          end: String(Math.ceil(Date.now() / 1000)),
+        });
+        const res = (await (await fetch(`${api}/api/v1/query_exemplars?${params}`)).json()) as {
+          data?: { exemplars: { labels: Record<string, string> }[] }[];
+        };
+        const found = (res.data ?? []).flatMap((s) => s.exemplars.map((e) => e.labels.request_id));
+        return found.length > 0 ? found : undefined;
+      });
+      for (const id of ids) expect(id).toMatch(/^5C3D9F2E8A1B4C7D9E0F1A[0-9A-F]{2}$/);
+    });
+
+    it('finds the exporter with the job and instance variables', async () => {
+      for (const variable of dashboard.templating.list.filter((v) => v.definition)) {
+        const m = /^label_values\((.+), (\w+)\)$/.exec(variable.definition as string);
+        expect(m).not.toBeNull();
+        const [, selector, label] = m as RegExpExecArray;
+        const res = await fetch(
+          `${api}/api/v1/label/${label}/values?match[]=${encodeURIComponent(grafana(selector as string))}`,
+        );
+        const values = ((await res.json()) as { data: string[] }).data;
+        expect(values.length).toBeGreaterThan(0);
+      }
+    });
+
+    it.each(rules.map((r) => [r.record ?? r.alert, r.expr] as const))('rule %s runs', async (_name, expr) => {
+      const r = await query(expr);
+      expect(r.error).toBeUndefined();
+      expect(r.status).toBe('success');
+    });
+
+    it('evaluates every rule group without error, and records the shared rates', async () => {
+      await waitFor('a recording rule sample', async () =>
+        (await query('job:oss_errors:rate5m')).data?.result.length ? true : undefined,
+      );
+      const res = (await (await fetch(`${api}/api/v1/rules`)).json()) as {
+        data: { groups: { name: string; rules: { health: string; lastError?: string; name: string }[] }[] };
+      };
+      const unhealthy = res.data.groups.flatMap((g) => g.rules).filter((r) => r.health === 'err');
+      expect(unhealthy).toEqual([]);
+      expect(res.data.groups.map((g) => g.name).sort()).toEqual([
+        'oss-errors.alerts',
+        'oss-errors.recording',
+      ]);
+    });
+  },
+);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CLI, ROOT, waitFor } from './helpers/cli.js';
+import { describeWithTools } from './helpers/tools.js';
 
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
 const compose = parse(read('docker-compose.yml')) as {
@@ -16,7 +17,7 @@ const compose = parse(read('docker-compose.yml')) as {
   >;
 };
 
-describe('docker-compose demo', () => {
+describeWithTools(['docker-compose', 'promtool', 'amtool'])('docker-compose demo', () => {
   it('validates with docker-compose config', () => {
     expect(() =>
       execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listeningUrl, ROOT, type RunningCli, spawnCli, waitFor } from './helpers/cli.js';
 import { type RunningPrometheus, startPrometheus } from './helpers/prometheus.js';
+import { describeWithTools } from './helpers/tools.js';
 
 interface SeriesExemplars {
   seriesLabels: Record<string, string>;
@@ -18,7 +19,7 @@ const LATER_NO_SUCH_KEY =
   '198.51.100.4 - - [24/Nov/2026:10:05:00 +0000] "GET /media/gone.jpg HTTP/1.1" 404 120 "-" "curl/8" ' +
   '"<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><RequestId>7E1A0C55D2B94F60</RequestId></Error>"\n';
 
-describe('exemplars in a real Prometheus', () => {
+describeWithTools(['prometheus'])('exemplars in a real Prometheus', () => {
   let cli: RunningCli;
   let url: string;
   let prometheus: RunningPrometheus;

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listeningUrl, parseScrape, type RunningCli, SAMPLE, spawnCli, waitFor } from './helpers/cli.js';
+import { itWithTools } from './helpers/tools.js';
 
 describe('exporter over HTTP (batch mode reading a stdin kept open)', () => {
   let cli: RunningCli;
@@ -44,7 +45,7 @@ describe('exporter over HTTP (batch mode reading a stdin kept open)', () => {
     for (const [series, value] of expected) expect([series, scrape.get(series)]).toEqual([series, value]);
   });
 
-  it('passes promtool check metrics', async () => {
+  itWithTools(['promtool'])('passes promtool check metrics', async () => {
     const text = await (await fetch(`${url}/metrics`)).text();
     expect(() =>
       execFileSync('promtool', ['check', 'metrics'], { input: text, stdio: 'pipe' }),

@@ -16,6 +16,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { freePort, listeningUrl, parseScrape, ROOT, spawnCli, waitFor } from './helpers/cli.js';
+import { describeWithTools } from './helpers/tools.js';
 
 interface SecurityContext {
   runAsNonRoot?: boolean;
@@ -371,138 +372,141 @@ describe("the DaemonSet's arguments on a CRI /var/log/pods tree", () => {
   });
 });
 
-describe("the sidecar's gateway config in a real nginx with njs, and the exporter with the sidecar's arguments", () => {
-  const config = sidecar.find((d) => d.kind === 'ConfigMap')?.data as Record<string, string>;
+describeWithTools(['nginx', 'nginx-njs'])(
+  "the sidecar's gateway config in a real nginx with njs, and the exporter with the sidecar's arguments",
+  () => {
+    const config = sidecar.find((d) => d.kind === 'ConfigMap')?.data as Record<string, string>;
 
-  it('logs each error response’s body (capped at 4 KiB, \\x22-escaped) and nothing for successes; the exporter counts each error', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-k8s-nginx-'));
-    for (const sub of ['oss', 'logs', 'tmp', 'state', 'modules']) fs.mkdirSync(path.join(dir, sub));
-    fs.symlinkSync(
-      '/usr/lib/nginx/modules/ngx_http_js_module.so',
-      path.join(dir, 'modules/ngx_http_js_module.so'),
-    );
-    const long = 'x'.repeat(6000);
-    const answers: Record<string, [number, string]> = {
-      '/bucket/ok.txt': [200, 'hello'],
-      '/bucket/missing.txt': [
-        404,
-        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Resource>/bucket/missing.txt</Resource><RequestId>RID-404</RequestId></Error>',
-      ],
-      '/bucket/secret.txt': [
-        403,
-        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>RID-403</RequestId></Error>',
-      ],
-      '/bucket/busy.txt': [
-        503,
-        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>RID-503</RequestId></Error>',
-      ],
-      '/bucket/huge.txt': [
-        500,
-        `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code><RequestId>RID-500</RequestId><Padding>${long}</Padding></Error>`,
-      ],
-    };
-    const upstream = http.createServer((req, res) => {
-      const [status, text] = answers[req.url as string] ?? [500, ''];
-      res.writeHead(status, { 'content-type': 'application/xml' }).end(text);
-    });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const upstreamPort = (upstream.address() as { port: number }).port;
-    const port = await freePort();
-    const moves: [string, string][] = [
-      ['/etc/nginx/oss', path.join(dir, 'oss')],
-      ['/var/log/nginx', path.join(dir, 'logs')],
-      ['/tmp/', `${path.join(dir, 'tmp')}/`],
-      ['minio.storage.svc.cluster.local:9000', `127.0.0.1:${upstreamPort}`],
-      ['listen 8080;', `listen 127.0.0.1:${port};`],
-    ];
-    // One pass, so a replacement (under the system's /tmp) is not itself replaced.
-    const pattern = new RegExp(
-      moves.map(([from]) => from.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'),
-      'g',
-    );
-    const move = (text: string) =>
-      text.replace(pattern, (m) => moves.find(([from]) => from === m)?.[1] as string);
-    fs.writeFileSync(path.join(dir, 'oss/nginx.conf'), move(config['nginx.conf'] as string));
-    fs.writeFileSync(path.join(dir, 'oss/oss-body.js'), config['oss-body.js'] as string);
-    const gateway = byName(sidecarPod, 'gateway');
-    const [bin, ...gatewayArgs] = (gateway.command ?? []).map(move);
-    expect(bin).toBe('nginx');
-    const nginx = spawn('nginx', ['-p', dir, ...gatewayArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let nginxErr = '';
-    nginx.stderr.on('data', (d) => {
-      nginxErr += d;
-    });
-    const nginxExited = new Promise((resolve) => nginx.on('close', resolve));
-    const cli = spawnCli([
-      ...localArgs(byName(sidecarPod, 'oss-error-exporter').args ?? [], [
-        ['/var/log/nginx', path.join(dir, 'logs')],
-        ['/state', path.join(dir, 'state')],
-      ]),
-      '--poll-interval',
-      '50ms',
-    ]);
-    try {
-      await waitFor(
-        'nginx to listen',
-        async () => (await fetch(`http://127.0.0.1:${port}/bucket/ok.txt`).catch(() => undefined))?.status,
-        10_000,
-      ).catch((e: Error) => {
-        throw new Error(`${e.message}: ${nginxErr}`);
-      });
-      const statuses: number[] = [];
-      for (const p of Object.keys(answers)) {
-        const res = await fetch(`http://127.0.0.1:${port}${p}`);
-        expect(await res.text()).toBe(answers[p]?.[1]); // the client gets the body untouched
-        statuses.push(res.status);
-      }
-      expect(statuses).toEqual([200, 404, 403, 503, 500]);
-      const log = path.join(dir, 'logs/access.log');
-      const lines = await waitFor('six log lines', () => {
-        const l = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
-        return l.length === 6 ? l : undefined;
-      });
-      expect(lines.filter((l) => l.endsWith(' "-"'))).toHaveLength(2);
-      expect(lines[2]).toContain(
-        '<?xml version=\\x221.0\\x22 encoding=\\x22UTF-8\\x22?>\\x0A<Error><Code>NoSuchKey',
+    it('logs each error response’s body (capped at 4 KiB, \\x22-escaped) and nothing for successes; the exporter counts each error', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-k8s-nginx-'));
+      for (const sub of ['oss', 'logs', 'tmp', 'state', 'modules']) fs.mkdirSync(path.join(dir, sub));
+      fs.symlinkSync(
+        '/usr/lib/nginx/modules/ngx_http_js_module.so',
+        path.join(dir, 'modules/ngx_http_js_module.so'),
       );
-      const huge = /"([^"]*)"$/.exec(lines[5] as string)?.[1] as string;
-      expect(huge.replaceAll('\\x22', '"').replaceAll('\\x0A', '\n')).toHaveLength(4096);
-
-      const url = new URL(await listeningUrl(cli)).origin;
-      const metrics = await waitFor('the errors on a scrape', async () => {
-        const m = await scrape(url);
-        return (m.get('oss_requests_total{class="5xx"}') ?? 0) >= 1 ? m : undefined;
+      const long = 'x'.repeat(6000);
+      const answers: Record<string, [number, string]> = {
+        '/bucket/ok.txt': [200, 'hello'],
+        '/bucket/missing.txt': [
+          404,
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Resource>/bucket/missing.txt</Resource><RequestId>RID-404</RequestId></Error>',
+        ],
+        '/bucket/secret.txt': [
+          403,
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>RID-403</RequestId></Error>',
+        ],
+        '/bucket/busy.txt': [
+          503,
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>RID-503</RequestId></Error>',
+        ],
+        '/bucket/huge.txt': [
+          500,
+          `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code><RequestId>RID-500</RequestId><Padding>${long}</Padding></Error>`,
+        ],
+      };
+      const upstream = http.createServer((req, res) => {
+        const [status, text] = answers[req.url as string] ?? [500, ''];
+        res.writeHead(status, { 'content-type': 'application/xml' }).end(text);
       });
-      expect(
-        metrics.get('oss_errors_total{code="NoSuchKey",status="404",class="4xx",category="not-found"}'),
-      ).toBe(1);
-      expect(
-        metrics.get('oss_errors_total{code="AccessDenied",status="403",class="4xx",category="auth"}'),
-      ).toBe(1);
-      expect(
-        metrics.get('oss_errors_total{code="SlowDown",status="503",class="5xx",category="throttling"}'),
-      ).toBe(1);
-      expect(metrics.get('oss_requests_total{class="2xx"}')).toBe(2);
-      const events = cli
-        .stdout()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as { code: string; requestId: string; status: number })
-        // The 4 KiB cut of the oversized body is the extractor's business (a truncated body), not the gateway's.
-        .filter((e) => e.requestId !== 'RID-500');
-      expect(events.map((e) => [e.code, e.status, e.requestId])).toEqual([
-        ['NoSuchKey', 404, 'RID-404'],
-        ['AccessDenied', 403, 'RID-403'],
-        ['SlowDown', 503, 'RID-503'],
+      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+      const upstreamPort = (upstream.address() as { port: number }).port;
+      const port = await freePort();
+      const moves: [string, string][] = [
+        ['/etc/nginx/oss', path.join(dir, 'oss')],
+        ['/var/log/nginx', path.join(dir, 'logs')],
+        ['/tmp/', `${path.join(dir, 'tmp')}/`],
+        ['minio.storage.svc.cluster.local:9000', `127.0.0.1:${upstreamPort}`],
+        ['listen 8080;', `listen 127.0.0.1:${port};`],
+      ];
+      // One pass, so a replacement (under the system's /tmp) is not itself replaced.
+      const pattern = new RegExp(
+        moves.map(([from]) => from.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'),
+        'g',
+      );
+      const move = (text: string) =>
+        text.replace(pattern, (m) => moves.find(([from]) => from === m)?.[1] as string);
+      fs.writeFileSync(path.join(dir, 'oss/nginx.conf'), move(config['nginx.conf'] as string));
+      fs.writeFileSync(path.join(dir, 'oss/oss-body.js'), config['oss-body.js'] as string);
+      const gateway = byName(sidecarPod, 'gateway');
+      const [bin, ...gatewayArgs] = (gateway.command ?? []).map(move);
+      expect(bin).toBe('nginx');
+      const nginx = spawn('nginx', ['-p', dir, ...gatewayArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let nginxErr = '';
+      nginx.stderr.on('data', (d) => {
+        nginxErr += d;
+      });
+      const nginxExited = new Promise((resolve) => nginx.on('close', resolve));
+      const cli = spawnCli([
+        ...localArgs(byName(sidecarPod, 'oss-error-exporter').args ?? [], [
+          ['/var/log/nginx', path.join(dir, 'logs')],
+          ['/state', path.join(dir, 'state')],
+        ]),
+        '--poll-interval',
+        '50ms',
       ]);
-    } finally {
-      cli.child.kill('SIGTERM');
-      nginx.kill('SIGTERM');
-      upstream.close();
-      await Promise.all([cli.exited, nginxExited]);
-    }
-  });
-});
+      try {
+        await waitFor(
+          'nginx to listen',
+          async () => (await fetch(`http://127.0.0.1:${port}/bucket/ok.txt`).catch(() => undefined))?.status,
+          10_000,
+        ).catch((e: Error) => {
+          throw new Error(`${e.message}: ${nginxErr}`);
+        });
+        const statuses: number[] = [];
+        for (const p of Object.keys(answers)) {
+          const res = await fetch(`http://127.0.0.1:${port}${p}`);
+          expect(await res.text()).toBe(answers[p]?.[1]); // the client gets the body untouched
+          statuses.push(res.status);
+        }
+        expect(statuses).toEqual([200, 404, 403, 503, 500]);
+        const log = path.join(dir, 'logs/access.log');
+        const lines = await waitFor('six log lines', () => {
+          const l = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+          return l.length === 6 ? l : undefined;
+        });
+        expect(lines.filter((l) => l.endsWith(' "-"'))).toHaveLength(2);
+        expect(lines[2]).toContain(
+          '<?xml version=\\x221.0\\x22 encoding=\\x22UTF-8\\x22?>\\x0A<Error><Code>NoSuchKey',
+        );
+        const huge = /"([^"]*)"$/.exec(lines[5] as string)?.[1] as string;
+        expect(huge.replaceAll('\\x22', '"').replaceAll('\\x0A', '\n')).toHaveLength(4096);
+
+        const url = new URL(await listeningUrl(cli)).origin;
+        const metrics = await waitFor('the errors on a scrape', async () => {
+          const m = await scrape(url);
+          return (m.get('oss_requests_total{class="5xx"}') ?? 0) >= 1 ? m : undefined;
+        });
+        expect(
+          metrics.get('oss_errors_total{code="NoSuchKey",status="404",class="4xx",category="not-found"}'),
+        ).toBe(1);
+        expect(
+          metrics.get('oss_errors_total{code="AccessDenied",status="403",class="4xx",category="auth"}'),
+        ).toBe(1);
+        expect(
+          metrics.get('oss_errors_total{code="SlowDown",status="503",class="5xx",category="throttling"}'),
+        ).toBe(1);
+        expect(metrics.get('oss_requests_total{class="2xx"}')).toBe(2);
+        const events = cli
+          .stdout()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { code: string; requestId: string; status: number })
+          // The 4 KiB cut of the oversized body is the extractor's business (a truncated body), not the gateway's.
+          .filter((e) => e.requestId !== 'RID-500');
+        expect(events.map((e) => [e.code, e.status, e.requestId])).toEqual([
+          ['NoSuchKey', 404, 'RID-404'],
+          ['AccessDenied', 403, 'RID-403'],
+          ['SlowDown', 503, 'RID-503'],
+        ]);
+      } finally {
+        cli.child.kill('SIGTERM');
+        nginx.kill('SIGTERM');
+        upstream.close();
+        await Promise.all([cli.exited, nginxExited]);
+      }
+    });
+  },
+);
 
 describe('the image', () => {
   it('ends as a numeric non-root user and group, the owner of /state', () => {

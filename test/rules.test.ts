@@ -9,6 +9,7 @@ import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitorin
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { ROOT } from './helpers/cli.js';
+import { itWithTools } from './helpers/tools.js';
 
 const RULES = path.join(ROOT, 'dashboards/oss-errors.rules.yml');
 const TESTS = path.join(ROOT, 'dashboards/tests/oss-errors.rules.test.yml');
@@ -40,11 +41,11 @@ describe('alert rules', () => {
   const groups = (parse(fs.readFileSync(RULES, 'utf8')) as { groups: { rules: Rule[] }[] }).groups;
   const alerts = groups.flatMap((g) => g.rules).filter((r) => r.alert);
 
-  it('pass promtool check rules', () => {
+  itWithTools(['promtool'])('pass promtool check rules', () => {
     expect(promtool('check', 'rules', RULES)).toContain('SUCCESS');
   });
 
-  it('pass their promtool unit tests', () => {
+  itWithTools(['promtool'])('pass their promtool unit tests', () => {
     expect(promtool('test', 'rules', TESTS)).toContain('SUCCESS');
   });
 
@@ -109,52 +110,55 @@ describe('the Prometheus Operator objects built from the rules', () => {
     }
   });
 
-  it('takes the job selector, runbook base URL, namespace and labels as parameters, and the result passes promtool', () => {
-    const config = {
-      jobSelector: 'job="kubernetes-pods", container="oss-error-exporter"',
-      runbookBaseUrl: 'https://wiki.example.com/runbooks/oss',
-      namespace: 'observability',
-      labels: { release: 'kube-prometheus-stack' },
-    };
-    const groups = build.buildRules(config);
-    const rules = groups.flatMap((g) => g.rules);
-    expect(rules.find((r) => r.alert === 'OssExporterDown')?.expr).toBe(
-      'up{job="kubernetes-pods", container="oss-error-exporter"} == 0',
-    );
-    for (const r of rules.filter((rule) => rule.alert))
-      expect(r.annotations?.runbook_url).toBe(
-        `https://wiki.example.com/runbooks/oss#${r.alert?.toLowerCase()}`,
+  itWithTools(['promtool'])(
+    'takes the job selector, runbook base URL, namespace and labels as parameters, and the result passes promtool',
+    () => {
+      const config = {
+        jobSelector: 'job="kubernetes-pods", container="oss-error-exporter"',
+        runbookBaseUrl: 'https://wiki.example.com/runbooks/oss',
+        namespace: 'observability',
+        labels: { release: 'kube-prometheus-stack' },
+      };
+      const groups = build.buildRules(config);
+      const rules = groups.flatMap((g) => g.rules);
+      expect(rules.find((r) => r.alert === 'OssExporterDown')?.expr).toBe(
+        'up{job="kubernetes-pods", container="oss-error-exporter"} == 0',
       );
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-rules-'));
-    const out = execFileSync(
-      process.execPath,
-      [
-        path.join(ROOT, 'dashboards/build.mjs'),
-        '--job-selector',
-        config.jobSelector,
-        '--runbook-base-url',
-        config.runbookBaseUrl,
-        '--namespace',
-        config.namespace,
-        '--label',
-        'release=kube-prometheus-stack',
-        '--out',
-        dir,
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(out).toContain('prometheusrule.yaml');
-    const [doc] = parseAllDocuments(
-      fs.readFileSync(path.join(dir, 'examples/kubernetes/prometheusrule.yaml'), 'utf8'),
-    ).map(
-      (d) => d.toJS() as { metadata: { namespace: string; labels: Record<string, string> }; spec: unknown },
-    );
-    expect(doc?.metadata.namespace).toBe('observability');
-    expect(doc?.metadata.labels.release).toBe('kube-prometheus-stack');
-    expect(doc?.spec).toEqual({ groups });
-    fs.writeFileSync(path.join(dir, 'rules.yml'), JSON.stringify(doc?.spec));
-    expect(promtool('check', 'rules', path.join(dir, 'rules.yml'))).toContain('SUCCESS');
-  });
+      for (const r of rules.filter((rule) => rule.alert))
+        expect(r.annotations?.runbook_url).toBe(
+          `https://wiki.example.com/runbooks/oss#${r.alert?.toLowerCase()}`,
+        );
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-rules-'));
+      const out = execFileSync(
+        process.execPath,
+        [
+          path.join(ROOT, 'dashboards/build.mjs'),
+          '--job-selector',
+          config.jobSelector,
+          '--runbook-base-url',
+          config.runbookBaseUrl,
+          '--namespace',
+          config.namespace,
+          '--label',
+          'release=kube-prometheus-stack',
+          '--out',
+          dir,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(out).toContain('prometheusrule.yaml');
+      const [doc] = parseAllDocuments(
+        fs.readFileSync(path.join(dir, 'examples/kubernetes/prometheusrule.yaml'), 'utf8'),
+      ).map(
+        (d) => d.toJS() as { metadata: { namespace: string; labels: Record<string, string> }; spec: unknown },
+      );
+      expect(doc?.metadata.namespace).toBe('observability');
+      expect(doc?.metadata.labels.release).toBe('kube-prometheus-stack');
+      expect(doc?.spec).toEqual({ groups });
+      fs.writeFileSync(path.join(dir, 'rules.yml'), JSON.stringify(doc?.spec));
+      expect(promtool('check', 'rules', path.join(dir, 'rules.yml'))).toContain('SUCCESS');
+    },
+  );
 
   it('refuses a relative runbook base URL, repeating it', () => {
     expect(() =>

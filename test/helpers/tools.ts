@@ -64,3 +64,12 @@ export function describeWithTools(needed: readonly Tool[]): (name: string, body:
   const message = missingMessage(missing);
   return (name) => describe(name, () => unavailable(message));
 }
+
+/** `it` for one test that needs outside programs, beside others that do not. */
+export function itWithTools(
+  needed: readonly Tool[],
+): (name: string, body: () => unknown | Promise<unknown>, timeout?: number) => void {
+  const missing = missingTools(needed);
+  if (missing.length === 0) return (name, body, timeout) => it(name, body, timeout);
+  return () => unavailable(missingMessage(missing));
+}
