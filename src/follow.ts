@@ -6,7 +6,14 @@ import type { FramingLimits } from './framing/framer.js';
 import type { Logger } from './log.js';
 import { type EventObserver, extractBatch } from './pipeline.js';
 import { excluded, expandGlob, globToRegExp, hasMagic, staticBase } from './sources/glob.js';
-import { type Fingerprint, findCopy, isCompressed, sameStart } from './sources/identity.js';
+import {
+  type Fingerprint,
+  findCopy,
+  firstBytes,
+  isCompressed,
+  sameEdge,
+  sameStart,
+} from './sources/identity.js';
 import {
   FINGERPRINT_BYTES,
   type FilePosition,
@@ -15,7 +22,14 @@ import {
   type SavedState,
   savePositions,
 } from './sources/positions.js';
-import { type FileFigures, newFigures, type Opened, type Start, TailedFile } from './sources/tail.js';
+import {
+  type FileFigures,
+  newFigures,
+  type Opened,
+  type Replaced,
+  type Start,
+  TailedFile,
+} from './sources/tail.js';
 import { DirectoryWatcher } from './sources/watch.js';
 import type { PipelineStats } from './stats.js';
 
@@ -73,6 +87,9 @@ export interface TailerFigures {
   fileErrors: Readonly<Record<FileErrorReason, number>>;
 }
 
+/** Directory events arriving within this delay wake the follower once. */
+const WAKE_DELAY_MS = 10;
+
 /** Positions loaded at start and not claimed by any file are kept this long, then forgotten. */
 const SAVED_GRACE_MS = 60_000;
 
@@ -122,6 +139,7 @@ export class Follower {
   private readonly fileErrors: Record<FileErrorReason, number> = { permission: 0, 'not-found': 0, other: 0 };
   private readonly watcher: DirectoryWatcher | undefined;
   private wakeup: AbortController | undefined;
+  private wakeTimer: ReturnType<typeof setTimeout> | undefined;
   private woken = false;
   private lastSave = 0;
   private startedAt = 0;
@@ -166,10 +184,17 @@ export class Follower {
     await this.close();
   }
 
-  /** A directory event: the next round starts now instead of at the next poll. */
+  /**
+   * A directory event: the next round starts now instead of at the next poll. The events of one rotation
+   * (a rename, a create, a compression) come together and are taken as one, a few milliseconds later.
+   */
   private wake(): void {
-    this.woken = true;
-    this.wakeup?.abort();
+    if (this.wakeTimer) return;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.woken = true;
+      this.wakeup?.abort();
+    }, WAKE_DELAY_MS);
   }
 
   private async sleep(signal: AbortSignal): Promise<void> {
@@ -205,7 +230,7 @@ export class Follower {
         this.options.log.info({ path: file.path }, 'file truncated; reading again from the start');
         await this.readCopy(file, replaced, signal);
       }
-      await this.readAll(file, signal);
+      if (!file.quiet) await this.readAll(file, signal);
     }
     if (signal?.aborted) return;
     await this.closeIdle();
@@ -218,6 +243,7 @@ export class Follower {
   /** Lists the patterns, then matches what is there with what is followed, by identity, whatever the names. */
   private async discover(firstRound: boolean): Promise<void> {
     const paths = new Set<string>();
+    const exact = new Set<string>();
     const dirs = new Set<string>();
     for (const pattern of this.options.patterns) {
       if (hasMagic(pattern)) {
@@ -226,6 +252,7 @@ export class Follower {
       } else {
         dirs.add(path.dirname(path.resolve(pattern)));
         if (!excluded(pattern, this.excludes)) paths.add(pattern);
+        exact.add(pattern);
       }
     }
     const found = new Map<string, { path: string; size: number }>();
@@ -237,7 +264,7 @@ export class Follower {
         const reason = errorReason(error);
         // A dangling symlink (a container's log gone) is an error; a file renamed since the listing is not.
         if (reason !== 'not-found' || (await isSymlink(p))) this.fileError(p, reason, error);
-        else if (!hasMagic(p) && !this.waitingFor.has(p)) {
+        else if (exact.has(p) && !this.waitingFor.has(p)) {
           this.waitingFor.add(p);
           this.options.log.info({ path: p }, 'waiting for the file to appear');
         }
@@ -270,7 +297,7 @@ export class Follower {
     // Files with a position by inode first: a copy never takes the position its original resumes from.
     const fresh = [...found].filter(([key]) => !this.current.has(key) && !this.known.has(key));
     fresh.sort(([a], [b]) => Number(this.hasPosition(b)) - Number(this.hasPosition(a)));
-    for (const [key, { path: p }] of fresh) await this.openNew(p, key, firstRound);
+    for (const [, { path: p }] of fresh) await this.openNew(p, firstRound);
     for (const p of this.failing.keys()) if (!paths.has(p)) this.failing.delete(p);
   }
 
@@ -321,53 +348,67 @@ export class Follower {
    * A file seen for the first time under this name: resumed when its identity has a position (closed
    * recently, or saved), left unread when it is a copy of a followed file or compressed, else read from 0.
    */
-  private async openNew(p: string, key: string, firstRound: boolean): Promise<void> {
+  private async openNew(p: string, firstRound: boolean): Promise<void> {
     this.waitingFor.delete(p);
-    let skipped = false;
-    const place = (opened: Opened): Start | undefined => {
-      const fits = (pos: FilePosition) =>
-        startsLike(pos, opened.head) && (isCompressed(p) || pos.offset <= opened.size);
-      const done = this.finished.get(key);
-      if (done) {
-        this.finished.delete(key);
-        if (fits(done.position)) return done.position;
+    // Opened first: the handle keeps the file whatever happens to its name while we decide where to start.
+    let skipped: string | undefined;
+    const file = await this.open(p, async (opened) => {
+      // Replaced since the listing by a file already followed or known: nothing new here.
+      if (this.isFollowed(inodeKey(opened)) || this.known.has(inodeKey(opened))) return undefined;
+      const start = await this.startFor(p, inodeKey(opened), opened.head, opened.size, firstRound);
+      if (start === undefined) skipped = inodeKey(opened);
+      return start;
+    });
+    if (file) this.current.set(inodeKey(file), file);
+    else if (skipped !== undefined) this.known.set(skipped, p);
+  }
+
+  /** Where a new file starts, or undefined when it is not to be read. */
+  private async startFor(
+    p: string,
+    key: string,
+    head: Buffer,
+    size: number,
+    firstRound: boolean,
+  ): Promise<Start | undefined> {
+    const compressed = isCompressed(p);
+    const fits = async (pos: FilePosition) =>
+      startsLike(pos, head) &&
+      (compressed || pos.offset <= size) &&
+      (await sameEdge(p, pos.offset, pos.edge));
+    const done = this.finished.get(key);
+    if (done) {
+      this.finished.delete(key);
+      if (await fits(done.position)) return done.position;
+    }
+    const saved = this.reusedInodes.has(key) ? undefined : this.saved.get(key);
+    if (saved) {
+      for (const pos of saved) {
+        if (!(await fits(pos))) continue;
+        this.claim(key);
+        return pos;
       }
-      const saved = this.reusedInodes.has(key) ? undefined : this.saved.get(key);
-      if (saved) {
-        const match = saved.find(fits);
-        if (match) {
-          this.claim(key);
-          return match;
-        }
-        this.reusedInodes.add(key);
-        this.options.log.info({ path: p }, 'saved position is for other content (inode reused or truncated)');
-      }
-      if (this.copyOfFollowed(opened.head)) {
-        skipped = true;
-        return undefined;
-      }
-      // Copied or compressed while we were stopped (copytruncate's copy, `app.log.1.gz`): resumed, once.
-      for (const [savedKey, entries] of this.saved) {
-        const pos = entries.find((e) => e.fingerprintLength > 0 && fits(e));
-        if (pos === undefined) continue;
+      this.reusedInodes.add(key);
+      this.options.log.info({ path: p }, 'saved position is for other content (inode reused or truncated)');
+    }
+    if (!compressed && (await this.copyOfFollowed(p, head, size))) return undefined;
+    // Copied or compressed while we were stopped (copytruncate's copy, `app.log.1.gz`): resumed, once.
+    for (const [savedKey, entries] of this.saved) {
+      for (const pos of entries) {
+        if (pos.fingerprintLength === 0 || !(await fits(pos))) continue;
         this.claim(savedKey);
         this.options.log.info({ path: p, was: pos.path }, 'resuming a file rotated while stopped');
         return pos;
       }
-      if (isCompressed(p)) {
-        skipped = true; // never followed as text; read only to finish a file compressed while we were stopped
-        return undefined;
-      }
-      return firstRound && this.options.fromEnd ? { offset: opened.size, line: 0 } : { offset: 0, line: 0 };
-    };
-    const file = await this.open(p, place);
-    if (file) this.current.set(key, file);
-    else if (skipped) this.known.set(key, p);
+    }
+    // A `.gz` is never followed as text: it is read only to finish a file compressed while we were stopped.
+    if (compressed) return undefined;
+    return firstRound && this.options.fromEnd ? { offset: size, line: 0 } : { offset: 0, line: 0 };
   }
 
   private async open(
     p: string,
-    place: (opened: Opened) => Start | undefined,
+    place: (opened: Opened) => Promise<Start | undefined> | Start | undefined,
   ): Promise<TailedFile | undefined> {
     try {
       const file = await TailedFile.open(
@@ -381,7 +422,8 @@ export class Follower {
       this.failing.delete(p);
       return file;
     } catch (error) {
-      this.fileError(p, errorReason(error), error);
+      // Gone since it was listed (renamed, deleted): not an error, the next round sees where it went.
+      if (errorReason(error) !== 'not-found') this.fileError(p, errorReason(error), error);
       return undefined;
     }
   }
@@ -393,17 +435,17 @@ export class Follower {
     this.options.log.warn({ path: p, reason, err: (error as Error).message }, 'cannot open file; will retry');
   }
 
-  /** Same first bytes, all of them, as a file followed or closed recently: the same content under another inode. */
-  private copyOfFollowed(head: Buffer): boolean {
+  /**
+   * A copy of a followed file (copytruncate's copy under a matched name): the same first bytes, all of
+   * them, and the same bytes further on (see `copiedIn`). Files that merely start alike (a banner, a storm
+   * of near-identical lines) differ there and are read.
+   */
+  private async copyOfFollowed(p: string, head: Buffer, size: number): Promise<boolean> {
     if (head.length < FINGERPRINT_BYTES) return false;
     for (const file of [...this.current.values(), ...this.draining.values()]) {
       const { fingerprint } = file.identity;
-      if (!file.compressed && fingerprint.length === FINGERPRINT_BYTES && sameStart(head, fingerprint))
-        return true;
-    }
-    for (const { position } of this.finished.values()) {
-      if (position.fingerprintLength === FINGERPRINT_BYTES && sameStart(head, fingerprintOf(position)))
-        return true;
+      if (fingerprint.length !== FINGERPRINT_BYTES || !sameStart(head, fingerprint)) continue;
+      if (await file.copiedIn(p, size)) return true;
     }
     return false;
   }
@@ -417,7 +459,7 @@ export class Follower {
       const pos = entries[0] as FilePosition;
       const copy = await findCopy(
         pos.path,
-        { dev: pos.dev, ino: pos.ino, fingerprint: fingerprintOf(pos), minSize: pos.offset },
+        { dev: pos.dev, ino: pos.ino, fingerprint: fingerprintOf(pos), minSize: pos.offset, edge: pos.edge },
         (f) => this.isFollowed(inodeKey(f)),
       );
       if (copy === undefined) continue;
@@ -446,13 +488,13 @@ export class Follower {
    */
   private async readCopy(
     file: TailedFile,
-    replaced: { fingerprint: Fingerprint; offset: number; line: number },
+    replaced: Replaced,
     signal: AbortSignal | undefined,
   ): Promise<void> {
     if (replaced.offset === 0) return;
     const copy = await findCopy(
       file.path,
-      { dev: -1, ino: -1, fingerprint: replaced.fingerprint, minSize: replaced.offset },
+      { dev: -1, ino: -1, fingerprint: replaced.fingerprint, minSize: replaced.offset, edge: replaced.edge },
       (f) => this.isFollowed(inodeKey(f)),
     );
     if (copy === undefined) {
@@ -497,7 +539,7 @@ export class Follower {
       const records = await file.read(this.options.clock.now());
       if (records === undefined) return;
       await this.options.print(extractBatch(records, this.options.stats, this.options.observers));
-      file.commit();
+      await file.commit();
     }
   }
 
@@ -521,7 +563,7 @@ export class Follower {
 
   private async finish(key: string, file: TailedFile): Promise<void> {
     await this.options.print(extractBatch(await file.drain(), this.options.stats, this.options.observers));
-    file.commit();
+    await file.commit();
     await file.close();
     this.finished.set(key, { position: file.position(), at: this.options.clock.now() });
     for (const [p, entry] of this.predecessors) if (entry.file === file) this.predecessors.delete(p);
@@ -569,6 +611,8 @@ export class Follower {
 
   async close(): Promise<void> {
     this.watcher?.close();
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
     await this.savePositions();
     for (const file of [...this.current.values(), ...this.draining.values()]) await file.close();
     this.current.clear();

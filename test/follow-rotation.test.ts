@@ -130,6 +130,21 @@ async function storm({ watch }: { watch: boolean }): Promise<{ lost: number; rep
   return tally(w.written, h.ids());
 }
 
+describe('files that only start alike', () => {
+  it('a new file starting like a followed one but with other lines is read whole; a true copy is not read', async () => {
+    const banner = `${'#'.repeat(300)}\n`;
+    const a = new Writer('a');
+    const b = new Writer('b');
+    fs.writeFileSync(h.file('a.log'), banner + a.lines(20));
+    const f = h.start();
+    await f.pollOnce();
+    fs.writeFileSync(h.file('b.log'), banner + b.lines(5)); // shorter than what was read of a.log
+    fs.copyFileSync(h.file('a.log'), h.file('c.log')); // a copy: the same content, not read twice
+    await h.run(500);
+    expect(tally([...a.written, ...b.written], h.ids())).toEqual({ lost: 0, repeated: 0 });
+  });
+});
+
 describe('identity and the positions file across restarts', () => {
   it('an inode reused while stopped: read from 0 once, then never again; one entry per identity', async () => {
     const log = h.file('a.log');

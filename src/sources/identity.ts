@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { FINGERPRINT_BYTES, fingerprintOf } from './positions.js';
+import { EDGE_BYTES, FINGERPRINT_BYTES, fingerprintOf } from './positions.js';
 
 /** Random access to a file's bytes, as far as the file allows it. */
 export interface ByteSource {
@@ -10,8 +10,8 @@ export interface ByteSource {
   readonly compressed: boolean;
   /** Reads up to `buffer.length` bytes at `position`; 0 at the end. */
   read(buffer: Buffer, position: number): Promise<number>;
-  /** The current size, or undefined when it is not known without reading it all (compressed). */
-  size(): Promise<number | undefined>;
+  /** The current size and modification time, or undefined when not known without reading it all (compressed). */
+  stat(): Promise<{ size: number; mtimeMs: number } | undefined>;
   close(): Promise<void>;
 }
 
@@ -24,7 +24,7 @@ export function plainSource(handle: fs.FileHandle): ByteSource {
   return {
     compressed: false,
     read: async (buffer, position) => (await handle.read(buffer, 0, buffer.length, position)).bytesRead,
-    size: async () => (await handle.stat()).size,
+    stat: () => handle.stat(),
     close: () => handle.close(),
   };
 }
@@ -65,7 +65,7 @@ export function gzipSource(handle: fs.FileHandle): ByteSource {
       if (pendingStart !== position) return 0;
       return pending.copy(buffer, 0, 0, Math.min(buffer.length, pending.length));
     },
-    size: async () => undefined,
+    stat: async () => undefined,
     close: async () => {
       gunzip.destroy();
       raw.destroy();
@@ -110,6 +110,38 @@ export async function firstBytesOf(
   }
 }
 
+/** The bytes of `file` (decompressed for a `.gz`) in [start, start + length), fewer at its end. */
+export async function bytesAt(file: string, start: number, length: number): Promise<Buffer> {
+  const handle = await fs.open(file, 'r');
+  const source = isCompressed(file) ? gzipSource(handle) : plainSource(handle);
+  try {
+    const buf = Buffer.alloc(length);
+    return buf.subarray(0, await source.read(buf, start));
+  } finally {
+    await source.close();
+  }
+}
+
+/** Where the edge before `offset` starts: the EDGE_BYTES before it, or all of them near the start. */
+export function edgeStart(offset: number): number {
+  return Math.max(0, offset - EDGE_BYTES);
+}
+
+/**
+ * Whether `file` holds, just before `offset` (from `start`: the edge by default), the bytes whose fingerprint
+ * is `edge` (no edge: nothing to check).
+ */
+export async function sameEdge(
+  file: string,
+  offset: number,
+  edge: string | undefined,
+  start = edgeStart(offset),
+): Promise<boolean> {
+  if (edge === undefined) return true;
+  const bytes = await bytesAt(file, start, offset - start).catch(() => undefined);
+  return bytes !== undefined && bytes.length === offset - start && fingerprintOf(bytes) === edge;
+}
+
 /** A fingerprint the way positions store it. */
 export interface Fingerprint {
   value: string;
@@ -137,12 +169,12 @@ export interface Found {
 /**
  * The copy of a file among its siblings: the same inode under a new name (renamed while we were away), or a
  * file, plain or `.gz`, starting with the same bytes and at least `minSize` long (copytruncate's copy, a rotated
- * file compressed). Siblings are files in the same directory whose name starts like the original's (`app` of
+ * file compressed), with the same bytes just before `minSize` when the edge is known. Siblings are files in the same directory whose name starts like the original's (`app` of
  * `app.log` matches `app.log.1`, `app.log-20261125.gz`, `app.1.log`). Newest first.
  */
 export async function findCopy(
   original: string,
-  identity: { dev: number; ino: number; fingerprint: Fingerprint; minSize: number },
+  identity: { dev: number; ino: number; fingerprint: Fingerprint; minSize: number; edge: string | undefined },
   skip: (found: Found) => boolean,
 ): Promise<Found | undefined> {
   const dir = path.dirname(original);
@@ -170,7 +202,8 @@ export async function findCopy(
     if (!isCompressed(c.path) && c.size < identity.minSize) continue;
     if (identity.fingerprint.length === 0) return c;
     const head = await firstBytes(c.path, identity.fingerprint.length).catch(() => undefined);
-    if (head !== undefined && sameStart(head, identity.fingerprint)) return c;
+    if (head === undefined || !sameStart(head, identity.fingerprint)) continue;
+    if (await sameEdge(c.path, identity.minSize, identity.edge)) return c;
   }
   return undefined;
 }

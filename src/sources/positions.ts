@@ -4,6 +4,11 @@ import fs from 'node:fs';
 
 /** How many leading bytes identify a file: enough to tell a reused inode from the file it replaced. */
 export const FINGERPRINT_BYTES = 256;
+/**
+ * How many bytes before the saved offset are fingerprinted too: two files may start alike (a banner, a storm
+ * of identical lines), and only a copy also holds the same bytes where reading stopped.
+ */
+export const EDGE_BYTES = 1024;
 
 export interface FilePosition {
   path: string;
@@ -16,6 +21,8 @@ export interface FilePosition {
   offset: number;
   /** Physical lines before `offset`, so event line numbers stay right after a restart. */
   line: number;
+  /** Fingerprint of the EDGE_BYTES (fewer near the start) before `offset`; absent for compressed files. */
+  edge?: string;
 }
 
 export interface SavedState {
@@ -56,7 +63,8 @@ function validPosition(f: unknown): f is FilePosition {
     count(p.fingerprintLength) &&
     (p.fingerprintLength as number) <= FINGERPRINT_BYTES &&
     count(p.offset) &&
-    count(p.line)
+    count(p.line) &&
+    (p.edge === undefined || (typeof p.edge === 'string' && FINGERPRINT.test(p.edge)))
   );
 }
 
@@ -107,6 +115,7 @@ export function loadPositions(file: string): LoadResult {
       fingerprintLength: entry.fingerprintLength,
       offset: entry.offset,
       line: entry.line,
+      ...(entry.edge === undefined ? {} : { edge: entry.edge }),
     });
   }
   const state: SavedState = { version: 1, files, counters: d.counters };

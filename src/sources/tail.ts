@@ -6,14 +6,16 @@ import { pushLine } from '../framing/lines.js';
 import type { PipelineStats } from '../stats.js';
 import {
   type ByteSource,
+  edgeStart,
   type Fingerprint,
   fingerprintBytes,
   firstBytesOf,
   gzipSource,
   isCompressed,
   plainSource,
+  sameEdge,
 } from './identity.js';
-import { FINGERPRINT_BYTES, type FilePosition } from './positions.js';
+import { FINGERPRINT_BYTES, type FilePosition, fingerprintOf } from './positions.js';
 
 /** Per-path figures for the tailer's metrics. */
 export interface FileFigures {
@@ -56,9 +58,24 @@ export interface Replaced {
   fingerprint: Fingerprint;
   offset: number;
   line: number;
+  edge: string | undefined;
+}
+
+/** Whether two sources hold the same bytes in [start, end): small reads first, as files that differ do so early. */
+async function sameBytes(a: ByteSource, b: ByteSource, start: number, end: number): Promise<boolean> {
+  let chunk = 4096;
+  for (let at = start; at < end; at += chunk, chunk = Math.min(chunk * 4, 256 * 1024)) {
+    const length = Math.min(chunk, end - at);
+    const x = Buffer.alloc(length);
+    const y = Buffer.alloc(length);
+    if ((await a.read(x, at)) !== length || (await b.read(y, at)) !== length || !x.equals(y)) return false;
+  }
+  return true;
 }
 
 const NEWLINE = 10;
+/** How much of a suspected copy is compared with the file it may copy, at its start and at its end. */
+const COMPARE_BYTES = 1024 * 1024;
 
 /**
  * An open file being followed. Lines are framed as they are read; the committed offset (what a restart
@@ -70,6 +87,12 @@ export class TailedFile {
   private line: number;
   private committedOffset: number;
   private committedLine: number;
+  /** Size and modification time at the last check, to skip work on files nobody writes to. */
+  private seen: { size: number; mtimeMs: number } | undefined;
+  /** The last check found nothing new: reading can be skipped until the next check. */
+  quiet = false;
+  /** Fingerprint of the bytes just before the committed offset (plain files): what proves a copy is one. */
+  private edge: string | undefined;
   private framer: Framer;
   private held: Start | undefined;
   /** Carried lines were numbered from 1 - (their count): records starting there get their old file's numbers back. */
@@ -107,7 +130,7 @@ export class TailedFile {
    */
   static async open(
     path: string,
-    place: (opened: Opened) => Start | undefined,
+    place: (opened: Opened) => Promise<Start | undefined> | Start | undefined,
     limits: FramingLimits,
     stats: PipelineStats,
     figures: FileFigures,
@@ -118,13 +141,13 @@ export class TailedFile {
       const st = await handle.stat();
       const compressed = isCompressed(path);
       const head = await firstBytesOf(handle, compressed, FINGERPRINT_BYTES);
-      const start = place({ dev: st.dev, ino: st.ino, size: st.size, head });
+      const start = await place({ dev: st.dev, ino: st.ino, size: st.size, head });
       if (start === undefined) {
         await handle.close();
         return undefined;
       }
       const source = compressed ? gzipSource(handle) : plainSource(handle);
-      return new TailedFile(
+      const file = new TailedFile(
         path,
         source,
         st.dev,
@@ -136,6 +159,8 @@ export class TailedFile {
         figures,
         now,
       );
+      await file.takeEdge();
+      return file;
     } catch (error) {
       await handle.close();
       throw error;
@@ -165,6 +190,7 @@ export class TailedFile {
       fingerprintLength: this.fingerprint.length,
       offset: this.committedOffset,
       line: this.committedLine,
+      ...(this.edge === undefined ? {} : { edge: this.edge }),
     };
   }
 
@@ -175,7 +201,13 @@ export class TailedFile {
    */
   async checkTruncation(): Promise<Replaced | undefined> {
     if (this.source.compressed) return undefined;
-    const size = (await this.source.size()) ?? 0;
+    const st = await this.source.stat();
+    const size = st?.size ?? 0;
+    // Nothing written since the last look, and all of it read: no need to look at the first bytes again.
+    const same = st !== undefined && st.size === this.seen?.size && st.mtimeMs === this.seen.mtimeMs;
+    this.seen = st;
+    this.quiet = same && this.offset >= size;
+    if (this.quiet) return undefined;
     let replaced: Replaced | undefined;
     const head = await this.head(FINGERPRINT_BYTES);
     const changed =
@@ -183,7 +215,12 @@ export class TailedFile {
       (this.fingerprint.length > 0 &&
         fingerprintBytes(head.subarray(0, this.fingerprint.length)).value !== this.fingerprint.value);
     if (changed) {
-      replaced = { fingerprint: this.fingerprint, offset: this.committedOffset, line: this.committedLine };
+      replaced = {
+        fingerprint: this.fingerprint,
+        offset: this.committedOffset,
+        line: this.committedLine,
+        edge: this.edge,
+      };
       this.figures.truncations++;
       this.offset = 0;
       this.line = 0;
@@ -194,6 +231,7 @@ export class TailedFile {
       this.recent = [];
       this.skipping = false;
       this.framer = this.newFramer(0);
+      this.edge = fingerprintOf(Buffer.alloc(0));
     }
     // The fingerprint follows the content: it grows to its full length, and is taken again after a truncation.
     if (changed || (this.fingerprint.length < FINGERPRINT_BYTES && head.length > this.fingerprint.length))
@@ -282,13 +320,50 @@ export class TailedFile {
   }
 
   /** Everything read so far has reached the output: a restart may resume after it. */
-  commit(): void {
+  async commit(): Promise<void> {
+    const before = this.committedOffset;
     if (this.held) {
       this.committedOffset = this.held.offset;
       this.committedLine = this.held.line;
     } else {
       this.committedOffset = this.offset;
       this.committedLine = this.line;
+    }
+    if (this.committedOffset !== before) await this.takeEdge();
+  }
+
+  private async takeEdge(): Promise<void> {
+    if (this.source.compressed) return;
+    const start = edgeStart(this.committedOffset);
+    const bytes = Buffer.alloc(this.committedOffset - start);
+    const read = await this.source.read(bytes, start);
+    this.edge = read === bytes.length ? fingerprintOf(bytes) : undefined;
+  }
+
+  /**
+   * Whether `path` (`size` bytes long, starting like this file) is a copy of it. While this file still has
+   * its content, the bytes are compared (the first and the last MiB the two share); once it was replaced
+   * (copytruncate caught between the copy and our look), the copy must hold, where our reading stopped,
+   * the bytes we had there.
+   */
+  async copiedIn(path: string, size: number): Promise<boolean> {
+    if (this.source.compressed) return false;
+    const mySize = (await this.source.stat())?.size ?? 0;
+    const myHead = await this.head(this.fingerprint.length);
+    if (mySize < this.offset || fingerprintBytes(myHead).value !== this.fingerprint.value)
+      return size >= this.committedOffset && sameEdge(path, this.committedOffset, this.edge);
+    const shared = Math.min(size, mySize);
+    const other = await fs.open(path, 'r').catch(() => undefined);
+    if (other === undefined) return false;
+    try {
+      const theirs = plainSource(other);
+      const first = Math.min(shared, COMPARE_BYTES);
+      return (
+        (await sameBytes(this.source, theirs, 0, first)) &&
+        (await sameBytes(this.source, theirs, Math.max(first, shared - COMPARE_BYTES), shared))
+      );
+    } finally {
+      await other.close();
     }
   }
 
@@ -305,7 +380,7 @@ export class TailedFile {
     this.held = undefined;
     this.recent = [];
     this.framer = this.newFramer(this.line);
-    this.commit();
+    await this.commit();
     return carried;
   }
 
