@@ -6,14 +6,7 @@ import type { FramingLimits } from './framing/framer.js';
 import type { Logger } from './log.js';
 import { type EventObserver, extractBatch } from './pipeline.js';
 import { excluded, expandGlob, globToRegExp, hasMagic, staticBase } from './sources/glob.js';
-import {
-  type Fingerprint,
-  findCopy,
-  firstBytes,
-  isCompressed,
-  sameEdge,
-  sameStart,
-} from './sources/identity.js';
+import { type Fingerprint, findCopy, isCompressed, sameEdge, sameStart } from './sources/identity.js';
 import {
   FINGERPRINT_BYTES,
   type FilePosition,
