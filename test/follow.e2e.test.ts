@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { listeningUrl, parseScrape, type RunningCli, spawnCli, waitFor } from './helpers/cli.js';
 
 const errorLine = (id: string) =>
@@ -224,6 +224,7 @@ describe('follow mode under load and signals', () => {
     }
     fs.closeSync(fd);
     const first = follow(dir, ['--no-events']);
+    onTestFinished(() => void first.child.kill('SIGKILL'));
     await listeningUrl(first); // reading starts now: the signal comes while the backlog is being read
     const t0 = performance.now();
     first.child.kill('SIGTERM');
@@ -235,6 +236,7 @@ describe('follow mode under load and signals', () => {
     // The first run wrote no events: the ids from the saved line on (an error line opens every 200 lines) are due.
     const rest = written.slice(Math.ceil(saved.line / 200));
     const second = follow(dir);
+    onTestFinished(() => void second.child.kill('SIGKILL'));
     await waitFor('the rest', () => (ids(second.stdout()).length >= rest.length ? true : undefined), 60_000);
     await new Promise((r) => setTimeout(r, 300));
     second.child.kill('SIGTERM');
@@ -250,6 +252,7 @@ describe('follow mode under load and signals', () => {
     const log = path.join(dir, 'app.log');
     append(log, 0, 20);
     const first = follow(dir, ['--no-events']);
+    onTestFinished(() => void first.child.kill('SIGKILL'));
     await listeningUrl(first);
     await waitFor('the positions', () =>
       fs.existsSync(path.join(dir, 'positions.json')) ? true : undefined,
@@ -262,6 +265,7 @@ describe('follow mode under load and signals', () => {
     fs.writeFileSync(path.join(dir, 'positions.json'), JSON.stringify(doc));
     append(log, 20, 25);
     const second = follow(dir);
+    onTestFinished(() => void second.child.kill('SIGKILL'));
     const url = await listeningUrl(second);
     await waitFor('5 events', () => (ids(second.stdout()).length >= 5 ? true : undefined));
     const scrape = parseScrape(await (await fetch(`${url}/metrics`)).text());
