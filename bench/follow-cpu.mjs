@@ -1,34 +1,47 @@
 #!/usr/bin/env node
-// Follow-mode cost: a writer appends RATE lines/s (2% with an error body) to a file the exporter follows,
-// for SECONDS seconds; the exporter's CPU time is read from /proc before and after. Linux only.
+// Follow-mode cost and correctness: a writer appends RATE lines/s (2% with an error body) to a file the exporter
+// follows, for SECONDS seconds; the exporter's CPU time is read from /proc before and after. Linux only.
+// `--storm` adds a rotation every 200 ms (rename, the oldest rotated file gzip-ed) and every error line gets its
+// own RequestId, so the events on stdout tell how many were lost and how many repeated.
 //
-// Usage: node bench/follow-cpu.mjs [--rate 10000] [--seconds 10]
+// Usage: node bench/follow-cpu.mjs [--rate 10000] [--seconds 10] [--storm glob|exact]
+//   --storm glob   follows 'app.log*' (rotated names included) with --exclude '*.gz': the safe pattern
+//   --storm exact  follows 'app.log' only: files renamed away are read through the open handle
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import zlib from 'node:zlib';
 
 const { values } = parseArgs({
-  options: { rate: { type: 'string', default: '10000' }, seconds: { type: 'string', default: '10' } },
+  options: {
+    rate: { type: 'string', default: '10000' },
+    seconds: { type: 'string', default: '10' },
+    storm: { type: 'string' },
+  },
 });
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
+const storm = values.storm;
+if (storm !== undefined && storm !== 'glob' && storm !== 'exact')
+  throw new Error(`--storm: glob or exact, not ${storm}`);
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-follow-cpu-'));
-const log = path.join(dir, 'access.log');
+const log = path.join(dir, 'app.log');
 fs.writeFileSync(log, '');
 
 const ok =
   '10.0.0.1 - - [24/Nov/2026:10:00:00 +0000] "GET /media/a.jpg HTTP/1.1" 200 5120 "-" "aws-sdk-go/1.44.122" "-"\n';
-const err =
+const err = (id) =>
   '10.0.0.1 - - [24/Nov/2026:10:00:00 +0000] "GET /media/b.jpg HTTP/1.1" 404 243 "-" "aws-sdk-go/1.44.122" ' +
   '"<?xml version=\\x221.0\\x22 encoding=\\x22UTF-8\\x22?>\\x0A<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message>' +
-  '<Resource>/media/b.jpg</Resource><RequestId>5C3D9F2E8A1B4C7D9E0F1A2B</RequestId></Error>"\n';
+  `<Resource>/media/b.jpg</Resource><RequestId>${id}</RequestId></Error>"\n`;
+let nextId = 0;
 const batch = (n) => {
   let s = '';
-  for (let i = 0; i < n; i++) s += i % 50 === 0 ? err : ok;
+  for (let i = 0; i < n; i++) s += i % 50 === 0 ? err(`R${String(nextId++).padStart(12, '0')}`) : ok;
   return s;
 };
 
@@ -38,24 +51,51 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks; 100 per second on Linux
 }
 
-const devnull = fs.openSync('/dev/null', 'w');
-const child = spawn(
-  process.execPath,
-  ['--max-semi-space-size=4', cli, '-F', log, '--listen', '127.0.0.1:0', '--poll-interval', '250ms'],
-  {
-    stdio: ['ignore', devnull, 'ignore'],
-  },
-);
+/** logrotate with `rotate 4, compress`: .4 gzip-ed to .5.gz, .3 → .4 … app.log → .1; the writer starts app.log anew. */
+function rotate() {
+  const name = (n) => `${log}.${n}`;
+  if (fs.existsSync(name(4))) {
+    fs.writeFileSync(`${name(5)}.gz`, zlib.gzipSync(fs.readFileSync(name(4))));
+    fs.unlinkSync(name(4));
+  }
+  for (let n = 3; n >= 1; n--) if (fs.existsSync(name(n))) fs.renameSync(name(n), name(n + 1));
+  fs.renameSync(log, name(1));
+}
+
+const pattern = storm === 'glob' ? `${log}*` : log;
+const args = [cli, '-F', pattern, '--listen', '127.0.0.1:0', '--poll-interval', '250ms'];
+if (storm === 'glob') args.push('--exclude', '*.gz');
+const out = storm ? 'pipe' : fs.openSync('/dev/null', 'w');
+const child = spawn(process.execPath, ['--max-semi-space-size=4', ...args], {
+  stdio: ['ignore', out, 'ignore'],
+});
+const seen = new Map();
+if (storm) {
+  let rest = '';
+  child.stdout.on('data', (chunk) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop();
+    for (const line of lines) {
+      const id = /"requestId":"([^"]+)"/.exec(line)?.[1];
+      if (id) seen.set(id, (seen.get(id) ?? 0) + 1);
+    }
+  });
+}
 await new Promise((r) => setTimeout(r, 1500)); // start-up is not what this measures
 const cpu0 = cpuSeconds(child.pid);
 const t0 = performance.now();
 const perTick = rate / 10;
+let rotations = 0;
 for (let tick = 0; tick < seconds * 10; tick++) {
   fs.appendFileSync(log, batch(perTick));
+  if (storm && tick % 2 === 1) {
+    rotate();
+    rotations++;
+  }
   const due = t0 + (tick + 1) * 100;
   await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
 }
-await new Promise((r) => setTimeout(r, 500)); // let it read the last batch
+await new Promise((r) => setTimeout(r, storm ? 2000 : 500)); // let it read the last batch
 const cpu = cpuSeconds(child.pid) - cpu0;
 const wall = (performance.now() - t0) / 1000;
 const rss = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) / 1024;
@@ -63,7 +103,16 @@ child.kill('SIGTERM');
 await new Promise((r) => child.on('close', r));
 const lines = rate * seconds;
 console.log(
-  `follow mode: ${lines} lines at ${rate} lines/s for ${seconds} s: ${cpu.toFixed(2)} CPU s over ${wall.toFixed(1)} s = ` +
+  `follow mode${storm ? ` (rotation storm, ${storm === 'glob' ? "'app.log*', .gz excluded" : "'app.log'"})` : ''}: ` +
+    `${lines} lines at ${rate} lines/s for ${seconds} s: ${cpu.toFixed(2)} CPU s over ${wall.toFixed(1)} s = ` +
     `${((cpu / wall) * 100).toFixed(1)}% of one core, peak RSS ${rss.toFixed(0)} MiB`,
 );
+if (storm) {
+  let lost = 0;
+  let repeated = 0;
+  for (let i = 0; i < nextId; i++) if (!seen.has(`R${String(i).padStart(12, '0')}`)) lost++;
+  for (const n of seen.values()) repeated += n - 1;
+  console.log(`  ${rotations} rotations, ${nextId} errors written: ${lost} lost, ${repeated} repeated`);
+  process.exitCode = lost + repeated > 0 ? 1 : 0;
+}
 fs.rmSync(dir, { recursive: true, force: true });

@@ -10,7 +10,7 @@ import { Follower, systemClock } from './follow.js';
 import { type Logger, operationalLogger } from './log.js';
 import { runBatch } from './pipeline.js';
 import { eventPrinter } from './sinks/events.js';
-import type { CounterState, ExporterMetrics } from './sinks/metrics.js';
+import type { ExporterMetrics } from './sinks/metrics.js';
 import { checkOutputFile, writeAtomically } from './sinks/output-file.js';
 import { Summary } from './sinks/summary.js';
 import { checkReadable, STDIN } from './sources/files.js';
@@ -288,7 +288,8 @@ async function follow(config: RunConfig, options: FollowConfig, log: Logger): Pr
       counters: () => metrics.snapshot(),
     });
     const saved = follower.loadState();
-    if (saved !== undefined && !options.resetCounters) metrics.restore(saved as CounterState);
+    if (saved !== undefined && !options.resetCounters && !metrics.restore(saved))
+      log.warn({ file: options.positionsFile }, 'saved counters are damaged; counters start from zero');
     metrics.addTailer(() => follower.tailerFigures());
     exporter.ready = () => follower.ready;
     await follower.run(stop.signal);

@@ -1,60 +1,9 @@
 // Follow mode on real files, rotated by the test in every way tail -F knows; time is a fake clock, nothing sleeps.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { OssErrorEvent } from '../src/extract/types.js';
-import { type Clock, Follower, type FollowOptions } from '../src/follow.js';
 import { DEFAULT_LIMITS } from '../src/framing/framer.js';
-import { newStats } from '../src/stats.js';
-
-const body = (id: string, code = 'NoSuchKey') =>
-  `10.0.0.1 - - [24/Nov/2026:09:00:00 +0000] "GET /b/k HTTP/1.1" 404 1 "-" "ua" "<Error><Code>${code}</Code><RequestId>${id}</RequestId></Error>"\n`;
-const plain = (n: number) =>
-  `10.0.0.1 - - [24/Nov/2026:09:00:00 +0000] "GET /ok/${n} HTTP/1.1" 200 1 "-" "ua" "-"\n`;
-
-class Harness {
-  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-follow-'));
-  readonly events: OssErrorEvent[] = [];
-  readonly logs: string[] = [];
-  readonly stats = newStats();
-  time = 0;
-  readonly clock: Clock = { now: () => this.time, sleep: async () => {} };
-  follower!: Follower;
-
-  file(name: string): string {
-    return path.join(this.dir, name);
-  }
-
-  start(overrides: Partial<FollowOptions> = {}): Follower {
-    const log = pino({ level: 'info' }, { write: (line: string) => this.logs.push(line) });
-    this.follower = new Follower({
-      patterns: [path.join(this.dir, '*.log')],
-      excludes: [],
-      fromEnd: false,
-      rotateWaitMs: 1000,
-      pollIntervalMs: 100,
-      positionsFile: this.file('positions.json'),
-      positionsIntervalMs: 0,
-      limits: DEFAULT_LIMITS,
-      stats: this.stats,
-      observers: [],
-      print: async (events) => {
-        this.events.push(...events);
-      },
-      log,
-      clock: this.clock,
-      ...overrides,
-    });
-    this.follower.loadState();
-    return this.follower;
-  }
-
-  ids(): string[] {
-    return this.events.map((e) => e.requestId ?? '');
-  }
-}
+import { body, Harness, plain } from './helpers/follow.js';
 
 describe('Follower', () => {
   let h: Harness;

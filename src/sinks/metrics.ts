@@ -303,8 +303,14 @@ export class ExporterMetrics {
     };
   }
 
-  /** Adds saved values back (call once, before ingestion starts); label caps count the restored labels. */
-  restore(state: CounterState): void {
+  /**
+   * Adds saved values back (call once, before ingestion starts); label caps count the restored labels.
+   * Saved values are checked first: a damaged section restores nothing and answers false (counters start
+   * from zero); a missing field counts as zero.
+   */
+  restore(saved: unknown): boolean {
+    const state = counterState(saved);
+    if (state === undefined) return false;
     for (const e of state.errors) {
       if (!lookupCode(e.code) && e.code !== OTHER) {
         if (this.unknownCodes.size >= this.options.maxUnknownCodes) continue;
@@ -324,5 +330,41 @@ export class ExporterMetrics {
     this.unknownOverflow.inc(state.unknownOverflow);
     this.bucketOverflow.inc(state.bucketOverflow);
     restoreStats(this.stats, state.stats);
+    return true;
   }
+}
+
+const amount = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** Saved counters checked field by field: the whole state, or undefined when any part is damaged. */
+function counterState(saved: unknown): CounterState | undefined {
+  if (saved === null || typeof saved !== 'object') return undefined;
+  const s = saved as Record<string, unknown>;
+  const rows = <K extends string>(value: unknown, keys: readonly K[]) => {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) return undefined;
+    const ok = value.every(
+      (row: unknown) =>
+        row !== null &&
+        typeof row === 'object' &&
+        keys.every((k) => typeof (row as Record<string, unknown>)[k] === 'string') &&
+        amount((row as Record<string, unknown>).value),
+    );
+    return ok ? (value as (Record<K, string> & { value: number })[]) : undefined;
+  };
+  const errors = rows(s.errors, ['code', 'status', 'class', 'category'] as const);
+  const buckets = rows(s.buckets, ['bucket', 'class'] as const);
+  const number = (v: unknown) => (v === undefined ? 0 : amount(v) ? (v as number) : undefined);
+  const unknownOverflow = number(s.unknownOverflow);
+  const bucketOverflow = number(s.bucketOverflow);
+  const stats = s.stats === undefined || (s.stats !== null && typeof s.stats === 'object') ? s.stats : null;
+  if (!errors || !buckets || unknownOverflow === undefined || bucketOverflow === undefined || stats === null)
+    return undefined;
+  return {
+    errors,
+    buckets,
+    unknownOverflow,
+    bucketOverflow,
+    stats: (stats ?? {}) as Record<string, unknown>,
+  };
 }

@@ -1,6 +1,6 @@
 // The tailer's self-monitoring, read from the follower at scrape time; a closed file's series go away.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { TailerFigures } from '../follow.js';
+import { FILE_ERROR_REASONS, type TailerFigures } from '../follow.js';
 import type { FileFigures } from '../sources/tail.js';
 
 export function registerTailerMetrics(registers: Registry[], read: () => TailerFigures): void {
@@ -56,6 +56,22 @@ export function registerTailerMetrics(registers: Registry[], read: () => TailerF
       this.set(read().watched);
     },
   });
+  const reportedErrors = new Map<string, number>(FILE_ERROR_REASONS.map((r) => [r, 0]));
+  const fileErrors = new Counter({
+    name: 'oss_exporter_file_errors_total',
+    help: 'Files that could not be opened or read (counted once per path and reason until it opens), by reason.',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      const now = read().fileErrors;
+      for (const reason of FILE_ERROR_REASONS) {
+        const before = reportedErrors.get(reason) ?? 0;
+        if (now[reason] > before) this.labels(reason).inc(now[reason] - before);
+        reportedErrors.set(reason, now[reason]);
+      }
+    },
+  });
+  for (const reason of FILE_ERROR_REASONS) fileErrors.labels(reason).inc(0);
   let reported = 0;
   new Counter({
     name: 'oss_exporter_positions_write_failures_total',

@@ -37,7 +37,7 @@ export function hasMagic(pattern: string): boolean {
 }
 
 /** The longest leading directory without glob characters: where listing starts. */
-function staticBase(pattern: string): string {
+export function staticBase(pattern: string): string {
   const parts = pattern.split('/');
   const base: string[] = [];
   for (const part of parts.slice(0, -1)) {
