@@ -1,33 +1,210 @@
-// Keeps secrets out of events: signing material in bodies, credentials in presigned URLs, access-key ids masked.
+// Keeps secrets out of everything the exporter writes: every provider's signing fields by name, any field whose name looks secret, key ids by shape, at any percent-encoding depth.
+import { SIGNING_SCHEMES } from './signing-schemes.js';
 
 export const REDACTED = '[REDACTED]';
 
-// Body elements whose whole value is signing material or a credential (`Token-0`: S3 InvalidToken echoes the token).
-const SECRET_ELEMENT =
-  /^(?:SignatureProvided|StringToSign(?:Bytes)?|CanonicalRequest(?:Bytes)?|Signature|SecurityToken|Security-Token|X-Amz-Security-Token|x-oss-security-token|SessionToken|Credential|X-Amz-Credential|Authorization|Token-\d+)$/i;
-const ACCESS_KEY_ELEMENT = /^(?:AWSAccessKeyId|OSSAccessKeyId|AccessKeyId)$/i;
-const SECRET_PARAM =
-  /([?&;\s]|^)(Signature|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|OSSAccessKeyId|AWSAccessKeyId|security-token|x-oss-security-token|x-oss-signature|x-oss-credential)=([^&;\s"'<>]*)/gi;
+const FIELDS = SIGNING_SCHEMES.flatMap((s) => s.fields);
+const namesOf = (keep: (f: (typeof FIELDS)[number]) => boolean) =>
+  new Set(FIELDS.filter(keep).map((f) => f.name.toLowerCase()));
+// The schemes' own names: secret ones are redacted whatever their value looks like, kept ones never are.
+const PARAM_SECRET = namesOf((f) => f.place !== 'body' && f.treatment !== 'kept');
+const PARAM_KEPT = namesOf((f) => f.place !== 'body' && f.treatment === 'kept');
+// `ArgumentValue` is secret only when its `ArgumentName` names a secret: `redactDetails` decides.
+const BODY_SECRET = namesOf(
+  (f) => f.place === 'body' && f.treatment === 'secret' && f.name !== 'ArgumentValue',
+);
+const BODY_ACCESS_KEY = namesOf((f) => f.place === 'body' && f.treatment === 'access-key');
+
+// Names no scheme lists yet (a new provider, an app's own header): the words secrets are named with.
+// Matched on the name split into lower-case words: `AccessKeyId`, `access_key_id` and `access-key-id` alike.
+const STRONG_WORD =
+  /secret|passw(?:or)?d|signature|credential|token|api-?key|access-?key|key-?id|private-?key|authori[sz]ation|session-?key|(?:^|-)(?:sig|pwd|jwt|cookie)(?:-|$)/;
+// Words that name secrets and other things too (`key` is also an object key): only a secret-shaped value counts.
+const WEAK_WORD = /(?:^|-)(?:key|ak|sk|sign|auth|pass|sid|hmac)(?:-|$)/;
+const ACCESS_KEY_WORD = /access-?key|key-?id|access-?id/;
+// Long runs of base64, base64url, hex or percent-encoded bytes, with letters and digits both: a token, not a word.
+const SECRET_SHAPE = /^[\w+/=.~%-]{16,}$/;
+
+type Kind = 'none' | 'always' | 'strong' | 'weak';
+
+/** `X-Amz-Signature` → `x-amz-signature`; `AWSAccessKeyId` → `awsaccess-key-id`; `temp_url_sig` → `temp-url-sig`. */
+function words(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/[_.\s]+/g, '-')
+    .toLowerCase();
+}
+
+function kindOf(name: string): Kind {
+  const low = name.toLowerCase();
+  if (PARAM_KEPT.has(low)) return 'none';
+  if (PARAM_SECRET.has(low)) return 'always';
+  const w = words(name);
+  if (STRONG_WORD.test(w)) return 'strong';
+  return WEAK_WORD.test(w) ? 'weak' : 'none';
+}
+
+function secretShaped(value: string): boolean {
+  return SECRET_SHAPE.test(value) && /\d/.test(value) && /[A-Za-z]/.test(value);
+}
+
+/** True when a field of this name holds a secret (an `ArgumentName`, a header name): its value is never shown. */
+export function namesSecret(name: string): boolean {
+  return kindOf(name.trim()) !== 'none';
+}
+
+// A character before a name: start, punctuation, or an escaped byte (`%26`, `%2526`, `\x22`, `\u0026`).
+const BEFORE = String.raw`(?<=^|[^A-Za-z0-9_-]|%(?:25)*[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}|\\u00[0-9A-Fa-f]{2})`;
+const QUOTE = String.raw`(?:\\{0,7}"|'|\\x22|\\u0022|%(?:25)*22)?`;
+// `=` or `:` as written, or percent-encoded once or more (`%3D`, `%253D`…).
+const SEP = String.raw`${QUOTE}\s*(?:=|:|%(?:25)*3[dDaA])\s*${QUOTE}`;
+// A value ends at a delimiter, as written or percent-encoded at any depth (`&`, `%26`, `%2526`…).
+const STOP = '%(?:25)*(?:2[02367cC]|3[bBcCeE]|5[cC])';
+const VALUE = String.raw`((?:(?!${STOP})[^\s&;,"'<>\\|)}#])*)`;
+const PAIR = new RegExp(String.raw`${BEFORE}([A-Za-z][\w-]{0,80})(${SEP})${VALUE}`, 'g');
+
+// `Authorization: AWS AKID:signature`, `OSS AccessKeyId:signature`, `GOOG1 access:signature` (V2 schemes).
+const KEY_COLON_SIGNATURE = new RegExp(
+  String.raw`${BEFORE}(AWS|OSS|GOOG1)(\s+|\+|%(?:25)*20)[\w.~+/=*-]{4,}(?::|%(?:25)*3[aA])[\w.~+/=%-]{8,}`,
+  'g',
+);
+const BEARER = new RegExp(String.raw`${BEFORE}(Bearer|Basic)(\s+|\+|%(?:25)*20)([\w.~+/=-]{8,})`, 'g');
+// Access-key ids by their prefixes (AWS, Alibaba, Tencent, Google HMAC) and JWTs (MinIO STS, OAuth): found with no name.
+const KEY_ID = new RegExp(
+  `${BEFORE}(?:(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA|ABIA|ACCA)[A-Z0-9]{16}|LTAI[A-Za-z0-9]{12,30}|AKID[A-Za-z0-9]{13,40}|GOOG[A-Z0-9]{20,61})(?![A-Za-z0-9])`,
+  'g',
+);
+const JWT = /eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/g;
+const ENCODED = /%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}/;
+const MAX_LAYERS = 8;
 
 /** `LTAI5tAbCdEf1234` → `****1234`. */
 export function maskAccessKey(id: string): string {
   return id.length > 4 ? `****${id.slice(-4)}` : '****';
 }
 
-/** Replaces the values of signature and credential query parameters in a path or URL. */
-export function redactUrl(text: string): string {
-  if (!text.includes('=')) return text;
-  return text.replace(SECRET_PARAM, (_all, lead: string, name: string) => `${lead}${name}=${REDACTED}`);
+/** Masks the secret `name=value` and `name: value` pairs of one layer of text, encodings left as they are. */
+function redactPairs(text: string): string {
+  let out = '';
+  let from = 0;
+  PAIR.lastIndex = 0;
+  for (let m = PAIR.exec(text); m !== null; m = PAIR.exec(text)) {
+    const name = m[1] as string;
+    const sep = m[2] as string;
+    const value = m[3] as string;
+    const kind = kindOf(name);
+    const colon = !sep.includes('=') && !/3[dD]/.test(sep);
+    const secret =
+      value !== '' &&
+      !value.startsWith(REDACTED) &&
+      !PARAM_KEPT.has(value.toLowerCase()) &&
+      (kind === 'always' ||
+        (kind === 'strong' && (!colon || secretShaped(value))) ||
+        (kind === 'weak' && secretShaped(value)));
+    if (!secret) {
+      // The value may hold pairs of its own (`Authorization: Credential=…`): scan on from inside it.
+      PAIR.lastIndex = m.index + name.length + sep.length;
+      continue;
+    }
+    const at = m.index + name.length + sep.length;
+    out += text.slice(from, at) + REDACTED;
+    from = at + value.length;
+  }
+  return from === 0 ? text : out + text.slice(from);
 }
 
-/** The value an element may show in an event: secret elements redacted, access keys masked, URLs cleaned. */
+function redactLayer(text: string): string {
+  let out = text;
+  if (/[=:%]/.test(out)) {
+    out = redactPairs(out);
+    out = out.replace(
+      KEY_COLON_SIGNATURE,
+      (_all, scheme: string, gap: string) => `${scheme}${gap}${REDACTED}`,
+    );
+  }
+  out = out.replace(BEARER, (all, scheme: string, gap: string, token: string) =>
+    secretShaped(token) || /[A-Z]/.test(token) ? `${scheme}${gap}${REDACTED}` : all,
+  );
+  out = out.replace(KEY_ID, maskAccessKey);
+  return out.includes('eyJ') ? out.replace(JWT, REDACTED) : out;
+}
+
+/** One layer of `%HH`, `\xHH` and `\uHHHH` escapes undone; bytes that are not UTF-8 stay escaped. */
+function decodeOnce(text: string): string {
+  return text
+    .replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    })
+    .replace(/(?:\\x[0-9A-Fa-f]{2})+/g, (run) => {
+      const bytes = Buffer.from(run.replace(/\\x/g, ''), 'hex');
+      const s = bytes.toString('utf8');
+      return s.includes('\uFFFD') ? run : s;
+    })
+    .replace(/\\u([0-9A-Fa-f]{4})/g, (_all, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
+/**
+ * Any text an event may show (a path, a user agent, a message, an element's value), with its secrets masked.
+ * Encoded text is redacted where it stands; when a secret shows only once decoded (an encoded name, an escaped
+ * separator), the text is given back decoded and redacted, so nothing hides behind a layer of encoding.
+ * @example redactText('/b/k?X-Amz-Signature=f00d&v=1') // '/b/k?X-Amz-Signature=[REDACTED]&v=1'
+ */
+export function redactText(text: string): string {
+  let out = redactLayer(text);
+  if (!ENCODED.test(out)) return out;
+  let decoded = out;
+  for (let i = 0; i < MAX_LAYERS && ENCODED.test(decoded); i++) {
+    const next = decodeOnce(decoded);
+    if (next === decoded) break;
+    decoded = next;
+  }
+  if (decoded !== out) {
+    const clean = redactLayer(decoded);
+    if (clean !== decoded) out = clean;
+  }
+  return out;
+}
+
+/** The value an element may show: signing material redacted, access keys masked, any other text cleaned. */
 export function redactElement(name: string, value: unknown): unknown {
-  if (SECRET_ELEMENT.test(name)) return REDACTED;
+  const low = name.toLowerCase();
+  const w = words(name);
+  if (BODY_ACCESS_KEY.has(low) || (ACCESS_KEY_WORD.test(w) && typeof value === 'string')) {
+    return typeof value === 'string' ? maskAccessKey(value) : REDACTED;
+  }
+  if (BODY_SECRET.has(low) || /^token-\d+$/.test(w) || STRONG_WORD.test(w)) return REDACTED;
   if (Array.isArray(value)) return value.map((v) => redactElement(name, v));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactElement(k, v)]));
   }
-  if (typeof value !== 'string') return value;
-  if (ACCESS_KEY_ELEMENT.test(name)) return maskAccessKey(value);
-  return redactUrl(value);
+  return typeof value === 'string' ? redactText(value) : value;
+}
+
+/**
+ * The elements of a body for an event's `details`: each through `redactElement`, and an `…Value` element redacted
+ * whole when its `…Name` sibling names a secret (`ArgumentName` = `x-amz-security-token`, `HeaderName` = `Authorization`).
+ */
+export function redactDetails(
+  elements: ReadonlyMap<string, unknown>,
+  skip: ReadonlySet<string>,
+): Record<string, unknown> {
+  const details: Record<string, unknown> = {};
+  for (const [name, value] of elements) {
+    if (skip.has(name)) continue;
+    const sibling = name.endsWith('Value') ? elements.get(`${name.slice(0, -5)}Name`) : undefined;
+    details[name] =
+      typeof sibling === 'string' && namesSecret(sibling) ? REDACTED : redactElement(name, value);
+  }
+  return details;
+}
+
+/** Every string of a record's request facts through `redactText` (path, user agent, host…). */
+export function redactStrings<T extends object>(facts: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(facts)) out[k] = typeof v === 'string' ? redactText(v) : v;
+  return out as T;
 }
