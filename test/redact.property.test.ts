@@ -51,7 +51,11 @@ describe('no planted secret comes out', () => {
       const { text } = await outputsOf(log);
       for (const s of leaked(text, secrets)) leaks.push(`${describePlant(plant)}: ${s.slice(0, 12)}…`);
     }
-    expect(planted).toBeGreaterThan(4000);
-    expect({ leaks: leaks.length, first: leaks.slice(0, 5) }).toEqual({ leaks: 0, first: [] });
+    // The sample is fixed by its seed: 8627 secret values planted. Before this redaction, 3107 of them came out.
+    expect({ planted, leaks: leaks.length, first: leaks.slice(0, 5) }).toEqual({
+      planted: 8627,
+      leaks: 0,
+      first: [],
+    });
   });
 });

@@ -22,7 +22,7 @@ const STRONG_WORD =
 // Words that name secrets and other things too (`key` is also an object key): only a secret-shaped value counts.
 const WEAK_WORD = /(?:^|-)(?:key|ak|sk|sign|auth|pass|sid|hmac)(?:-|$)/;
 const ACCESS_KEY_WORD = /access-?key|key-?id|access-?id/;
-// Long runs of base64, base64url, hex or percent-encoded bytes, with letters and digits both: a token, not a word.
+// Long runs of base64, base64url, hex or percent-encoded bytes: a token, not a word (see `secretShaped`).
 const SECRET_SHAPE = /^[\w+/=.~%-]{16,}$/;
 
 type Kind = 'none' | 'always' | 'strong' | 'weak';
@@ -45,7 +45,11 @@ function kindOf(name: string): Kind {
 }
 
 function secretShaped(value: string): boolean {
-  return SECRET_SHAPE.test(value) && /\d/.test(value) && /[A-Za-z]/.test(value);
+  if (!SECRET_SHAPE.test(value) || !/\d/.test(value) || /\.[A-Za-z]{2,4}$/.test(value)) return false;
+  // Hex (signatures), all capitals (key ids), or all three cases mixed (base64): not a path or a word with a year.
+  return (
+    /^[0-9a-f]+$/i.test(value) || /^[A-Z0-9]+$/.test(value) || (/[a-z]/.test(value) && /[A-Z]/.test(value))
+  );
 }
 
 /** True when a field of this name holds a secret (an `ArgumentName`, a header name): its value is never shown. */
@@ -93,13 +97,14 @@ function redactPairs(text: string): string {
     const sep = m[2] as string;
     const value = m[3] as string;
     const kind = kindOf(name);
-    const colon = !sep.includes('=') && !/3[dD]/.test(sep);
+    // `name: value` in prose needs a secret-shaped value; `"name":"value"` is a field like `name=value`.
+    const loose = !sep.includes('=') && !/3[dD]/.test(sep) && !/["']|[xu]0{0,2}22/.test(sep);
     const secret =
       value !== '' &&
       !value.startsWith(REDACTED) &&
       !PARAM_KEPT.has(value.toLowerCase()) &&
       (kind === 'always' ||
-        (kind === 'strong' && (!colon || secretShaped(value))) ||
+        (kind === 'strong' && (!loose || secretShaped(value))) ||
         (kind === 'weak' && secretShaped(value)));
     if (!secret) {
       // The value may hold pairs of its own (`Authorization: Credential=…`): scan on from inside it.
