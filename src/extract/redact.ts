@@ -35,13 +35,22 @@ function words(name: string): string {
     .toLowerCase();
 }
 
+// Names repeat (every presigned URL has the same dozen): their kinds are remembered, up to a bound.
+const KINDS = new Map<string, Kind>();
+const MAX_KINDS = 2048;
+
 function kindOf(name: string): Kind {
+  let kind = KINDS.get(name);
+  if (kind !== undefined) return kind;
   const low = name.toLowerCase();
-  if (PARAM_KEPT.has(low)) return 'none';
-  if (PARAM_SECRET.has(low)) return 'always';
   const w = words(name);
-  if (STRONG_WORD.test(w)) return 'strong';
-  return WEAK_WORD.test(w) ? 'weak' : 'none';
+  if (PARAM_KEPT.has(low)) kind = 'none';
+  else if (PARAM_SECRET.has(low)) kind = 'always';
+  else if (STRONG_WORD.test(w)) kind = 'strong';
+  else kind = WEAK_WORD.test(w) ? 'weak' : 'none';
+  if (KINDS.size >= MAX_KINDS) KINDS.clear();
+  KINDS.set(name, kind);
+  return kind;
 }
 
 function secretShaped(value: string): boolean {
@@ -57,29 +66,43 @@ export function namesSecret(name: string): boolean {
   return kindOf(name.trim()) !== 'none';
 }
 
-// A character before a name: start, punctuation, or an escaped byte (`%26`, `%2526`, `\x22`, `\u0026`).
-const BEFORE = String.raw`(?<=^|[^A-Za-z0-9_-]|%(?:25)*[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}|\\u00[0-9A-Fa-f]{2})`;
-const QUOTE = String.raw`(?:\\{0,7}"|'|\\x22|\\u0022|%(?:25)*22)?`;
-// `=` or `:` as written, or percent-encoded once or more (`%3D`, `%253D`…).
-const SEP = String.raw`${QUOTE}\s*(?:=|:|%(?:25)*3[dDaA])\s*${QUOTE}`;
+// What may come before a name or a key id: start, punctuation, or an escaped byte (`%26`, `%2526`, `\x22`, `\u0026`).
+// Checked after a match, never as a lookbehind the regex would try at every character.
+const ESCAPED_BYTE_BEFORE = /(?:%(?:25)*[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}|\\u00[0-9A-Fa-f]{2})$/;
+
+function startsWord(text: string, at: number): boolean {
+  if (at === 0 || !isNameChar(text.charCodeAt(at - 1))) return true;
+  return ESCAPED_BYTE_BEFORE.test(text.slice(Math.max(0, at - 12), at));
+}
+
+const QUOTE = String.raw`(?:\\{0,7}"|'|\\x22|\\u0022|%(?:25)*22)`;
+// `=` or `:` as written, or percent-encoded once or more (`%3D`, `%253D`…); quotes and spaces around it.
+const SEP = /[=:]|%(?:25)*3[dDaA]/g;
+// Spaces as written or percent-encoded (`%20`, `%2520`), and `+` for a space in a form-encoded query.
+const SPACE = String.raw`(?:\s|\+|%(?:25)*20)*`;
+const SEP_LEAD = new RegExp(String.raw`${QUOTE}?${SPACE}$`);
+const SEP_TAIL = new RegExp(String.raw`${SPACE}${QUOTE}?`, 'y');
 // A value ends at a delimiter, as written or percent-encoded at any depth (`&`, `%26`, `%2526`…).
 const STOP = '%(?:25)*(?:2[02367cC]|3[bBcCeE]|5[cC])';
-const VALUE = String.raw`((?:(?!${STOP})[^\s&;,"'<>\\|)}#])*)`;
-const PAIR = new RegExp(String.raw`${BEFORE}([A-Za-z][\w-]{0,80})(${SEP})${VALUE}`, 'g');
+const VALUE = new RegExp(String.raw`(?:(?!${STOP})[^\s&;,"'<>\\|)}#])*`, 'y');
+const MAX_NAME = 80;
 
 // `Authorization: AWS AKID:signature`, `OSS AccessKeyId:signature`, `GOOG1 access:signature` (V2 schemes).
-const KEY_COLON_SIGNATURE = new RegExp(
-  String.raw`${BEFORE}(AWS|OSS|GOOG1)(\s+|\+|%(?:25)*20)[\w.~+/=*-]{4,}(?::|%(?:25)*3[aA])[\w.~+/=%-]{8,}`,
-  'g',
-);
-const BEARER = new RegExp(String.raw`${BEFORE}(Bearer|Basic)(\s+|\+|%(?:25)*20)([\w.~+/=-]{8,})`, 'g');
+const KEY_COLON_SIGNATURE =
+  /(AWS|OSS|GOOG1)(\s+|\+|%(?:25)*20)[\w.~+/=*-]{4,}(?::|%(?:25)*3[aA])[\w.~+/=%-]{8,}/g;
+const BEARER = /(Bearer|Basic)(\s+|\+|%(?:25)*20)([\w.~+/=-]{8,})/g;
 // Access-key ids by their prefixes (AWS, Alibaba, Tencent, Google HMAC) and JWTs (MinIO STS, OAuth): found with no name.
-const KEY_ID = new RegExp(
-  `${BEFORE}(?:(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA|ABIA|ACCA)[A-Z0-9]{16}|LTAI[A-Za-z0-9]{12,30}|AKID[A-Za-z0-9]{13,40}|GOOG[A-Z0-9]{20,61})(?![A-Za-z0-9])`,
-  'g',
-);
+const KEY_ID =
+  /(?:(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA|ABIA|ACCA)[A-Z0-9]{16}|LTAI[A-Za-z0-9]{12,30}|AKID[A-Za-z0-9]{13,40}|GOOG[A-Z0-9]{20,61})(?![A-Za-z0-9])/g;
 const JWT = /eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/g;
+// Cheap tests that say whether a rule can apply at all: most strings (codes, hosts, plain messages) stop here.
+const MAY_PAIR = /[=:%]/;
+const MAY_SCHEME = /AWS|OSS|GOOG1|Bearer|Basic/;
+const MAY_KEY_ID = /AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA|ABIA|ACCA|LTAI|AKID|GOOG/;
 const ENCODED = /%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}/;
+// Escapes the in-place rules do not read through: `\xHH`, `\uHHHH`, and percent-encoded letters and digits, which no
+// URL encoder writes (percent-encoded separators, delimiters and name boundaries are read where they stand).
+const UNUSUAL_ESCAPE = /\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|%(?:25)*(?:3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa])/;
 const MAX_LAYERS = 8;
 
 /** `LTAI5tAbCdEf1234` → `****1234`. */
@@ -87,18 +110,46 @@ export function maskAccessKey(id: string): string {
   return id.length > 4 ? `****${id.slice(-4)}` : '****';
 }
 
-/** Masks the secret `name=value` and `name: value` pairs of one layer of text, encodings left as they are. */
+/** `[A-Za-z0-9_-]` */
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45;
+}
+
+/** The name that ends at `end`: letters, digits, `-` and `_`, after any escaped byte before it (`%26X-Amz-…`). */
+function nameBefore(text: string, end: number): string {
+  let start = end;
+  while (start > 0 && end - start < MAX_NAME && isNameChar(text.charCodeAt(start - 1))) start--;
+  let name = text.slice(start, end);
+  const before = text[start - 1];
+  if (before === '%') name = name.replace(/^(?:25)*[0-9A-Fa-f]{2}/, '');
+  else if (before === '\\') name = name.replace(/^(?:x[0-9A-Fa-f]{2}|u00[0-9A-Fa-f]{2})/, '');
+  const letter = name.search(/[A-Za-z]/);
+  return letter < 0 ? '' : name.slice(letter);
+}
+
+/**
+ * Masks the secret `name=value` and `name: value` pairs of one layer of text, encodings left as they are. It looks
+ * for separators and reads the name back from each: far cheaper than trying a name pattern at every character.
+ */
 function redactPairs(text: string): string {
   let out = '';
   let from = 0;
-  PAIR.lastIndex = 0;
-  for (let m = PAIR.exec(text); m !== null; m = PAIR.exec(text)) {
-    const name = m[1] as string;
-    const sep = m[2] as string;
-    const value = m[3] as string;
+  SEP.lastIndex = 0;
+  for (let m = SEP.exec(text); m !== null; m = SEP.exec(text)) {
+    const sepAt = m.index;
+    const lead = isNameChar(text.charCodeAt(sepAt - 1))
+      ? ''
+      : (SEP_LEAD.exec(text.slice(Math.max(from, sepAt - 24), sepAt))?.[0] ?? '');
+    SEP_TAIL.lastIndex = sepAt + m[0].length;
+    const tail = SEP_TAIL.exec(text)?.[0] ?? '';
+    const at = sepAt + m[0].length + tail.length;
+    const name = nameBefore(text, sepAt - lead.length);
+    if (name === '') continue;
+    VALUE.lastIndex = at;
+    const value = VALUE.exec(text)?.[0] ?? '';
     const kind = kindOf(name);
     // `name: value` in prose needs a secret-shaped value; `"name":"value"` is a field like `name=value`.
-    const loose = !sep.includes('=') && !/3[dD]/.test(sep) && !/["']|[xu]0{0,2}22/.test(sep);
+    const loose = m[0] !== '=' && !/3[dD]$/.test(m[0]) && !/["']|22$/.test(lead + tail);
     const secret =
       value !== '' &&
       !value.startsWith(REDACTED) &&
@@ -106,31 +157,33 @@ function redactPairs(text: string): string {
       (kind === 'always' ||
         (kind === 'strong' && (!loose || secretShaped(value))) ||
         (kind === 'weak' && secretShaped(value)));
-    if (!secret) {
-      // The value may hold pairs of its own (`Authorization: Credential=…`): scan on from inside it.
-      PAIR.lastIndex = m.index + name.length + sep.length;
-      continue;
-    }
-    const at = m.index + name.length + sep.length;
+    // Not secret: the value may hold pairs of its own (`Authorization: Credential=…`), so the scan goes on inside it.
+    if (!secret) continue;
     out += text.slice(from, at) + REDACTED;
     from = at + value.length;
+    SEP.lastIndex = from;
   }
   return from === 0 ? text : out + text.slice(from);
 }
 
 function redactLayer(text: string): string {
   let out = text;
-  if (/[=:%]/.test(out)) {
-    out = redactPairs(out);
-    out = out.replace(
-      KEY_COLON_SIGNATURE,
-      (_all, scheme: string, gap: string) => `${scheme}${gap}${REDACTED}`,
+  if (MAY_PAIR.test(out)) out = redactPairs(out);
+  if (MAY_SCHEME.test(out)) {
+    out = out.replace(KEY_COLON_SIGNATURE, (all, scheme: string, gap: string, at: number, whole: string) =>
+      startsWord(whole, at) ? `${scheme}${gap}${REDACTED}` : all,
+    );
+    out = out.replace(BEARER, (all, scheme: string, gap: string, token: string, at: number, whole: string) =>
+      startsWord(whole, at) && (secretShaped(token) || /[A-Z]/.test(token))
+        ? `${scheme}${gap}${REDACTED}`
+        : all,
     );
   }
-  out = out.replace(BEARER, (all, scheme: string, gap: string, token: string) =>
-    secretShaped(token) || /[A-Z]/.test(token) ? `${scheme}${gap}${REDACTED}` : all,
-  );
-  out = out.replace(KEY_ID, maskAccessKey);
+  if (MAY_KEY_ID.test(out)) {
+    out = out.replace(KEY_ID, (id: string, at: number, whole: string) =>
+      startsWord(whole, at) ? maskAccessKey(id) : id,
+    );
+  }
   return out.includes('eyJ') ? out.replace(JWT, REDACTED) : out;
 }
 
@@ -160,7 +213,7 @@ function decodeOnce(text: string): string {
  */
 export function redactText(text: string): string {
   let out = redactLayer(text);
-  if (!ENCODED.test(out)) return out;
+  if (!(out.includes('%') || out.includes('\\')) || !UNUSUAL_ESCAPE.test(out)) return out;
   let decoded = out;
   for (let i = 0; i < MAX_LAYERS && ENCODED.test(decoded); i++) {
     const next = decodeOnce(decoded);
@@ -174,14 +227,26 @@ export function redactText(text: string): string {
   return out;
 }
 
-/** The value an element may show: signing material redacted, access keys masked, any other text cleaned. */
-export function redactElement(name: string, value: unknown): unknown {
+type ElementRule = 'access-key' | 'secret' | 'text';
+const ELEMENT_RULES = new Map<string, ElementRule>();
+
+function elementRule(name: string): ElementRule {
+  let rule = ELEMENT_RULES.get(name);
+  if (rule !== undefined) return rule;
   const low = name.toLowerCase();
   const w = words(name);
-  if (BODY_ACCESS_KEY.has(low) || (ACCESS_KEY_WORD.test(w) && typeof value === 'string')) {
-    return typeof value === 'string' ? maskAccessKey(value) : REDACTED;
-  }
-  if (BODY_SECRET.has(low) || /^token-\d+$/.test(w) || STRONG_WORD.test(w)) return REDACTED;
+  if (BODY_ACCESS_KEY.has(low) || ACCESS_KEY_WORD.test(w)) rule = 'access-key';
+  else rule = BODY_SECRET.has(low) || STRONG_WORD.test(w) ? 'secret' : 'text';
+  if (ELEMENT_RULES.size >= MAX_KINDS) ELEMENT_RULES.clear();
+  ELEMENT_RULES.set(name, rule);
+  return rule;
+}
+
+/** The value an element may show: signing material redacted, access keys masked, any other text cleaned. */
+export function redactElement(name: string, value: unknown): unknown {
+  const rule = elementRule(name);
+  if (rule === 'access-key') return typeof value === 'string' ? maskAccessKey(value) : REDACTED;
+  if (rule === 'secret') return REDACTED;
   if (Array.isArray(value)) return value.map((v) => redactElement(name, v));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactElement(k, v)]));
