@@ -80,8 +80,8 @@ const QUOTE = String.raw`(?:\\{0,7}"|'|\\x22|\\u0022|%(?:25)*22)`;
 const SEP = /[=:]|%(?:25)*3[dDaA]/g;
 // Spaces as written or percent-encoded (`%20`, `%2520`), and `+` for a space in a form-encoded query.
 const SPACE = String.raw`(?:\s|\+|%(?:25)*20)*`;
-const SEP_LEAD = new RegExp(String.raw`${QUOTE}?${SPACE}$`);
-const SEP_TAIL = new RegExp(String.raw`${SPACE}${QUOTE}?`, 'y');
+const SEP_LEAD = new RegExp(`${QUOTE}?${SPACE}$`);
+const SEP_TAIL = new RegExp(`${SPACE}${QUOTE}?`, 'y');
 // A value ends at a delimiter, as written or percent-encoded at any depth (`&`, `%26`, `%2526`…).
 const STOP = '%(?:25)*(?:2[02367cC]|3[bBcCeE]|5[cC])';
 const VALUE = new RegExp(String.raw`(?:(?!${STOP})[^\s&;,"'<>\\|)}#])*`, 'y');
