@@ -34,6 +34,14 @@ const shapes = {
     time: '2026-11-24T09:00:05.1Z',
   }),
   'structured body (fast-xml-parser path)': `<Error><Code>NoSuchKey</Code><Message><![CDATA[gone]]></Message><RequestId>1</RequestId></Error>`,
+  'presigned path + SignatureDoesNotMatch (redaction at work)': clf(
+    '<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message>' +
+      '<AWSAccessKeyId>AKIAIOSFODNN7EXAMPLE</AWSAccessKeyId><StringToSign>AWS4-HMAC-SHA256&#10;20261124T090005Z</StringToSign>' +
+      '<SignatureProvided>fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024</SignatureProvided><RequestId>5C3D9F2E8A1B4C7D</RequestId></Error>',
+  ).replace(
+    '/media-prod/images/cat.jpg',
+    '/media-prod/images/cat.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261124%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261124T090000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024',
+  ),
   'no body (cheap check only)': clf('-'),
 };
 const now = new Date().toISOString();

@@ -1,5 +1,4 @@
 // Reads what the access-log line around a body says: time, HTTP status, method, path, client, agent, duration.
-import { redactUrl } from './redact.js';
 import type { RequestInfo } from './types.js';
 
 /** Time and request facts found around a body. */
@@ -84,7 +83,7 @@ export function textLineContext(line: string): LineContext {
   if (m) {
     const request: RequestInfo = {
       method: m[3] as string,
-      path: redactUrl(m[4] as string),
+      path: m[4] as string,
       status: Number(m[5]),
       client: m[1] as string,
     };
@@ -206,7 +205,7 @@ export function jsonContext(objects: readonly JsonObject[]): LineContext {
     path ??= m?.[2];
   }
   if (method) request.method = method;
-  if (path) request.path = redactUrl(path);
+  if (path) request.path = path;
   const host = str(HOST_FIELDS);
   if (host) request.host = host;
   const client = str(CLIENT_FIELDS);

@@ -1,7 +1,7 @@
 // Finds every OSS error body in one log record, whatever escaping surrounds it, and turns each into an event.
 import { inferCategory, lookupCode, rowFor, statusClass } from '../catalog/index.js';
 import { jsonContext, type LineContext, textLineContext } from './context.js';
-import { redactElement, redactUrl } from './redact.js';
+import { redactDetails, redactStrings, redactText } from './redact.js';
 import type { BodyFailure, Extraction, LogRecord, OssErrorEvent } from './types.js';
 import { escapeLayers, unescapeBody } from './unescape.js';
 import { type BodyElements, MAX_BODY_CHARS, parseBody } from './xml.js';
@@ -38,8 +38,6 @@ const CORE_ELEMENTS = new Set([
   'RequestId',
   'RequestID',
 ]);
-// Header names whose value S3 echoes back in ArgumentValue (InvalidToken, AuthorizationHeaderMalformed…).
-const SECRET_ARGUMENT = /token|signature|credential|authorization|secret/i;
 
 type Context = () => LineContext;
 
@@ -250,15 +248,10 @@ function buildEvent(
     info?.status ??
     null;
   const resourceText = text(elements.get('Resource'));
-  const resource = resourceText === undefined ? null : redactUrl(resourceText);
+  const resource = resourceText === undefined ? null : redactText(resourceText);
   const fromResource = resource ? splitResource(resource) : {};
 
-  const details: Record<string, unknown> = {};
-  const secretArgument = SECRET_ARGUMENT.test(String(elements.get('ArgumentName') ?? ''));
-  for (const [name, value] of elements) {
-    if (CORE_ELEMENTS.has(name)) continue;
-    details[name] = name === 'ArgumentValue' && secretArgument ? '[REDACTED]' : redactElement(name, value);
-  }
+  const details = redactDetails(elements, CORE_ELEMENTS);
 
   let cls = statusClass(status);
   if (status === null && info) {
@@ -266,14 +259,17 @@ function buildEvent(
     if (classes.size === 1) cls = info.rows[0]?.class ?? cls;
   }
   const hasRequest = Object.keys(ctx.request).length > 0;
+  const bucket = text(elements.get('BucketName')) ?? fromResource.bucket;
+  const key = text(elements.get('Key')) ?? fromResource.key;
+  // Every string from the input passes through redaction here, once: every sink and format shows this event.
   return {
-    code,
+    code: redactText(code),
     status,
-    message: redactUrl(text(elements.get('Message')) ?? ''),
+    message: redactText(text(elements.get('Message')) ?? ''),
     resource,
     requestId: text(elements.get('RequestId') ?? elements.get('RequestID')) ?? null,
-    bucket: text(elements.get('BucketName')) ?? fromResource.bucket ?? null,
-    key: text(elements.get('Key')) ?? fromResource.key ?? null,
+    bucket: bucket === undefined ? null : redactText(bucket),
+    key: key === undefined ? null : redactText(key),
     class: cls,
     category: info?.category ?? inferCategory(code, status),
     known: info !== undefined,
@@ -282,6 +278,6 @@ function buildEvent(
     time: ctx.time ?? record.runtimeTime ?? readTime,
     source: record.source,
     line: record.line,
-    request: hasRequest ? ctx.request : null,
+    request: hasRequest ? redactStrings(ctx.request) : null,
   };
 }
