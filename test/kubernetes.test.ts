@@ -16,6 +16,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { freePort, listeningUrl, parseScrape, ROOT, spawnCli, waitFor } from './helpers/cli.js';
+import { NGINX } from './helpers/nginx.js';
 import { describeWithTools } from './helpers/tools.js';
 
 interface SecurityContext {
@@ -430,7 +431,7 @@ describeWithTools(['nginx', 'nginx-njs'])(
       const gateway = byName(sidecarPod, 'gateway');
       const [bin, ...gatewayArgs] = (gateway.command ?? []).map(move);
       expect(bin).toBe('nginx');
-      const nginx = spawn('nginx', ['-p', dir, ...gatewayArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const nginx = spawn(NGINX, ['-p', dir, ...gatewayArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
       let nginxErr = '';
       nginx.stderr.on('data', (d) => {
         nginxErr += d;

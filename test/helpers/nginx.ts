@@ -13,7 +13,7 @@ export interface NginxModule {
 }
 
 /** The nginx binary: on PATH, else Debian's /usr/sbin/nginx (sbin is not on a non-root user's PATH). */
-const NGINX =
+export const NGINX =
   spawnSync('nginx', ['-v']).error && fs.existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
 
 /** Where this nginx looks for dynamic modules (`--modules-path` of `nginx -V`), or undefined without nginx. */
