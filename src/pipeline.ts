@@ -1,18 +1,19 @@
-// Wires source → framing → extraction → sinks for each input, one after the other, with real backpressure.
+// The one driver: source chunks → chunk scanner and framer → extraction → sinks → source.commit(position).
 import type { Readable, Writable } from 'node:stream';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { OutputClosedError } from './errors.js';
 import { extractRecord } from './extract/index.js';
 import type { Extraction, LogRecord, OssErrorEvent } from './extract/types.js';
 import { Framer, type FramingLimits } from './framing/framer.js';
-import { recordSplitter } from './framing/lines.js';
-import { BATCHES_IN_FLIGHT, discardEvents, eventWriter } from './sinks/events.js';
-import { openBatchSource, sourceName } from './sources/files.js';
+import { ChunkScanner } from './framing/scanner.js';
+import { eventPrinter } from './sinks/events.js';
+import { batchSource, type ChunkSource } from './sources/files.js';
 import type { PipelineStats } from './stats.js';
 
 /** Called once per event, in order: the metrics and the summary count here. */
 export type EventObserver = (event: OssErrorEvent) => void;
+
+/** Where events go: resolves once the output took them (after 'drain' when it was full). */
+export type EventSink = (events: readonly OssErrorEvent[]) => Promise<void>;
 
 /** Extracts a batch of records: counts bodies and failures, tells the observers, returns the events. */
 export function extractBatch(
@@ -43,16 +44,40 @@ export function extractBatch(
   return events;
 }
 
-/** Records in, events out; the stream form of extractBatch. */
-export function extractionStage(stats: PipelineStats, observers: readonly EventObserver[]): Transform {
-  return new Transform({
-    objectMode: true,
-    highWaterMark: BATCHES_IN_FLIGHT,
-    transform(records: LogRecord[], _encoding, callback) {
-      const events = extractBatch(records, stats, observers);
-      callback(null, events.length > 0 ? events : undefined);
-    },
-  });
+export interface Drive {
+  source: ChunkSource;
+  /** The framer of this source (line numbers continue from where it starts). */
+  framer: Framer;
+  limits: FramingLimits;
+  stats: PipelineStats;
+  observers: readonly EventObserver[];
+  sink: EventSink;
+  /** Where the source's first chunk starts; a resumed source starts past 0. */
+  startOffset?: number;
+}
+
+/**
+ * Reads a source to its end: each chunk is framed, its records extracted, its events written, and only then
+ * is the source told the position a restart may resume from, which never passes a record the framer still
+ * holds. One chunk's events are in flight at a time: that is the bound on buffered output.
+ */
+export async function drive(run: Drive): Promise<void> {
+  const { source, framer, stats, observers, sink } = run;
+  const scanner = new ChunkScanner(framer, stats, run.limits.maxLineBytes, run.startOffset);
+  const records: LogRecord[] = [];
+  const emit = async () => {
+    const events = extractBatch(records, stats, observers);
+    records.length = 0;
+    if (events.length > 0) await sink(events);
+  };
+  for await (const chunk of source.chunks()) {
+    scanner.push(chunk.bytes, records);
+    await emit();
+    source.commit(scanner.position);
+  }
+  scanner.end(records);
+  await emit();
+  source.commit(scanner.position);
 }
 
 export interface BatchRun {
@@ -68,19 +93,15 @@ export interface BatchRun {
 
 /** Reads every input to its end. Resolves when all are done; rejects only when the output went away. */
 export async function runBatch(run: BatchRun, stats: PipelineStats): Promise<void> {
+  const sink: EventSink = run.output ? eventPrinter(run.output, stats) : async () => {};
   for (const path of run.files) {
-    const source = sourceName(path);
-    const framer = new Framer(source, run.limits, stats);
+    const source = batchSource(path, run.stdin);
+    const framer = new Framer(source.name, run.limits, stats);
     try {
-      await pipeline([
-        ...openBatchSource(path, run.stdin),
-        recordSplitter(framer, run.limits.maxLineBytes),
-        extractionStage(stats, run.observers),
-        run.output ? eventWriter(run.output, stats) : discardEvents(),
-      ]);
+      await drive({ source, framer, limits: run.limits, stats, observers: run.observers, sink });
     } catch (error) {
       if (error instanceof OutputClosedError) throw error;
-      run.onSourceError(source, error as Error);
+      run.onSourceError(source.name, error as Error);
     }
   }
 }

@@ -95,6 +95,32 @@ export class Framer {
     this.stats.skipped['too-long']++;
   }
 
+  /**
+   * The format whose quiet lines (no body marker) the chunk scanner may count from their bytes without
+   * calling `push`, or undefined while a record is held (or before the first line): then every line comes here.
+   */
+  get quietFormat(): ContainerFormat | undefined {
+    return this.assembly === undefined && this.partial === undefined ? this.format : undefined;
+  }
+
+  /**
+   * Accounts for `count` quiet lines the scanner handled as `push` would have (their status classes are
+   * counted already); `last` and `beforeLast` are the two newest of them that `push` would have remembered,
+   * as (line, content start), newest last.
+   */
+  passQuiet(
+    count: number,
+    beforeLast: string | undefined,
+    beforeLastStart: number,
+    last: string | undefined,
+    lastStart: number,
+  ): void {
+    this.lineNo += count;
+    this.stats.lines += count;
+    if (beforeLast !== undefined) this.remember(beforeLast, beforeLastStart);
+    if (last !== undefined) this.remember(last, lastStart);
+  }
+
   push(line: string): LogRecord[] | undefined {
     this.lineNo++;
     this.stats.lines++;
