@@ -1,4 +1,5 @@
 // The one driver: source chunks → chunk scanner and framer → extraction → sinks → source.commit(position).
+import fs from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { OutputClosedError } from './errors.js';
 import { extractRecord } from './extract/index.js';
@@ -6,7 +7,7 @@ import type { Extraction, LogRecord, OssErrorEvent } from './extract/types.js';
 import { Framer, type FramingLimits } from './framing/framer.js';
 import { ChunkScanner } from './framing/scanner.js';
 import { eventPrinter } from './sinks/events.js';
-import { batchSource, type ChunkSource } from './sources/files.js';
+import { batchSource, type ChunkSource, STDIN } from './sources/files.js';
 import type { PipelineStats } from './stats.js';
 
 /** Called once per event, in order: the metrics and the summary count here. */
@@ -89,6 +90,39 @@ export interface BatchRun {
   observers: readonly EventObserver[];
   /** Told of a source that failed part-way (a corrupt .gz); the run goes on with the next. */
   onSourceError: (source: string, error: Error) => void;
+  /** Plain files at least `minBytes` large are read by worker threads in blocks (parallel.ts); tests shrink both. */
+  parallel?: { minBytes: number; blockBytes: number };
+}
+
+/** Plain files at least this large are read by worker threads: below it, starting them costs more than they save. */
+export const PARALLEL_MIN_BYTES = 256 * 1024 * 1024;
+/** A worker's unit of work; with the blocks in flight, it bounds the events held back for order. */
+export const BLOCK_BYTES = 16 * 1024 * 1024;
+
+/** Reads a large plain file with worker threads; false when the file is not one (or not a candidate). */
+async function readLarge(
+  path: string,
+  name: string,
+  run: BatchRun,
+  sink: EventSink,
+  stats: PipelineStats,
+): Promise<boolean> {
+  if (path === STDIN || path.endsWith('.gz')) return false;
+  const size = (await fs.stat(path)).size;
+  const { minBytes, blockBytes } = run.parallel ?? { minBytes: PARALLEL_MIN_BYTES, blockBytes: BLOCK_BYTES };
+  if (size < minBytes) return false;
+  // Loaded only for large files: small runs do not pay for the worker code.
+  const { readInParallel } = await import('./parallel.js');
+  return readInParallel({
+    path,
+    name,
+    size,
+    blockBytes,
+    limits: run.limits,
+    stats,
+    observers: run.observers,
+    sink,
+  });
 }
 
 /** Reads every input to its end. Resolves when all are done; rejects only when the output went away. */
@@ -98,6 +132,7 @@ export async function runBatch(run: BatchRun, stats: PipelineStats): Promise<voi
     const source = batchSource(path, run.stdin);
     const framer = new Framer(source.name, run.limits, stats);
     try {
+      if (await readLarge(path, source.name, run, sink, stats)) continue;
       await drive({ source, framer, limits: run.limits, stats, observers: run.observers, sink });
     } catch (error) {
       if (error instanceof OutputClosedError) throw error;

@@ -149,6 +149,13 @@ export class ChunkScanner {
 
   /** The end of the input: a last line without a newline, then whatever the framer still holds. */
   end(out: LogRecord[]): void {
+    this.finish(out);
+    for (const record of this.framer.end()) out.push(record);
+    this.held = undefined;
+  }
+
+  /** The end of a byte range: its last line, even without a newline; the framer keeps what it holds. */
+  finish(out: LogRecord[]): void {
     if (this.pendingLength > 0) {
       const line = Buffer.allocUnsafe(this.pendingLength + 1);
       this.pending.copy(line, 0, 0, this.pendingLength);
@@ -160,8 +167,6 @@ export class ChunkScanner {
     }
     this.overflow = false;
     this.flush();
-    for (const record of this.framer.end()) out.push(record);
-    this.held = undefined;
   }
 
   /** Frames the whole lines of `buf` from `from`; returns where the unfinished last line starts. */
