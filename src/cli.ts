@@ -28,6 +28,7 @@ error to stdout, then a summary to stderr. FILEs are read in order; none or '-' 
 Options:
   --max-line-length SIZE  skip (and count) longer lines (default 1MiB)
   --max-body-lines N      give up a pretty-printed body after N lines (default 256)
+  --threads N             1 or 2: plain files of 256 MiB and more are read by 2 worker threads (default 2)
   --no-events             write no JSON events (count only)
   --no-summary            write no summary to stderr
   --no-progress           no progress line on stderr, even on a terminal
@@ -165,6 +166,7 @@ async function batch(argv: readonly string[]): Promise<number> {
         stdin: process.stdin,
         output: config.events ? process.stdout : null,
         observers: exporter.metrics ? [summary.observe, exporter.metrics.observe] : [summary.observe],
+        ...(config.threads === 1 ? { parallel: false as const } : {}),
         onSourceError(source, error) {
           failedSources++;
           log.error({ source, err: error.message }, 'input failed part-way; going on with the next');

@@ -90,8 +90,11 @@ export interface BatchRun {
   observers: readonly EventObserver[];
   /** Told of a source that failed part-way (a corrupt .gz); the run goes on with the next. */
   onSourceError: (source: string, error: Error) => void;
-  /** Plain files at least `minBytes` large are read by worker threads in blocks (parallel.ts); tests shrink both. */
-  parallel?: { minBytes: number; blockBytes: number };
+  /**
+   * Plain files at least `minBytes` large are read by worker threads in blocks (parallel.ts); tests shrink
+   * both; false reads every file on this thread (`--threads 1`).
+   */
+  parallel?: { minBytes: number; blockBytes: number } | false;
 }
 
 /** Plain files at least this large are read by worker threads: below it, starting them costs more than they save. */
@@ -107,7 +110,7 @@ async function readLarge(
   sink: EventSink,
   stats: PipelineStats,
 ): Promise<boolean> {
-  if (path === STDIN || path.endsWith('.gz')) return false;
+  if (path === STDIN || path.endsWith('.gz') || run.parallel === false) return false;
   const size = (await fs.stat(path)).size;
   const { minBytes, blockBytes } = run.parallel ?? { minBytes: PARALLEL_MIN_BYTES, blockBytes: BLOCK_BYTES };
   if (size < minBytes) return false;

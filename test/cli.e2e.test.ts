@@ -36,6 +36,13 @@ describe('oss-error-exporter (batch)', () => {
     expect(r.stderr).toMatch(/NoSuchKey\s+404\s+2/);
   });
 
+  it('gives the same events with --threads 1 (a small file is read on one thread either way)', () => {
+    const one = run(['--threads', '1', SAMPLE]);
+    expect(one.status).toBe(0);
+    const codeLines = (out: string) => events(out).map((e) => [e.code, e.line]);
+    expect(codeLines(one.stdout)).toEqual(codeLines(run([SAMPLE]).stdout));
+  });
+
   it('reads stdin when no file or - is given', () => {
     const input = fs.readFileSync(SAMPLE);
     for (const args of [[], ['-']]) {
@@ -81,6 +88,11 @@ describe('oss-error-exporter (batch)', () => {
     ['a bad duration', ['-F', '--poll-interval', 'soon'], '--poll-interval: expected a duration'],
     ['explain without a code', ['explain'], 'explain: expected exactly one CODE'],
     ['a bad log level', ['--log-level', 'loud'], '--log-level: expected one of'],
+    [
+      'more threads than there are',
+      ['--threads', '3'],
+      "--threads: expected a whole number from 1 to 2, got '3'",
+    ],
   ])('rejects %s with one line that names it, exit 2', (_name, args, message) => {
     const r = run(args);
     expect(r.status).toBe(2);
