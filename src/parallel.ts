@@ -12,6 +12,8 @@ import { addStats, type PipelineStats } from './stats.js';
 
 export const WORKERS = 2;
 const BLOCKS_IN_FLIGHT = 2 * WORKERS;
+/** A worker's young generation, as the bin's --max-semi-space-size keeps the main thread's: bounds its RSS. */
+const WORKER_YOUNG_MB = 12;
 
 /** One block of a file: whole lines from `start` to `end` (both line starts, or the end of the file). */
 export interface Block {
@@ -94,7 +96,9 @@ async function blocksOf(
 
 /** A worker that frames one block at a time. */
 class BlockWorker {
-  private readonly worker = new Worker(new URL('./parallel-worker.js', import.meta.url));
+  private readonly worker = new Worker(new URL('./parallel-worker.js', import.meta.url), {
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+  });
   private waiting = new Map<number, { resolve: (r: BlockResult) => void; reject: (e: Error) => void }>();
 
   constructor() {
