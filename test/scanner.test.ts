@@ -1,4 +1,6 @@
 // The chunk scanner against the line-by-line framer: same records, counters and line numbers for any chunking.
+import fs from 'node:fs';
+import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LogRecord } from '../src/extract/types.js';
@@ -109,7 +111,21 @@ const input = fc
     return { bytes, limits, sizes };
   });
 
+const FORMATS = path.join(import.meta.dirname, 'fixtures/formats');
+
 describe('chunk scanner', () => {
+  it.each(fs.readdirSync(FORMATS).filter((f) => f.endsWith('.log')))(
+    'golden %s: the records of the line-by-line framer in whole, 1-byte and random chunks',
+    (name) => {
+      const bytes = fs.readFileSync(path.join(FORMATS, name));
+      const want = lineByLine(bytes, DEFAULT_LIMITS);
+      expect(want.records.length).toBeGreaterThan(0);
+      for (const chunks of [[bytes], cut(bytes, [1]), cut(bytes, [7, 300, 64, 1])]) {
+        expect(scanned(chunks, DEFAULT_LIMITS)).toEqual(want);
+      }
+    },
+  );
+
   it('gives the records and counters of the line-by-line framer, for any input and chunking', () => {
     fc.assert(
       fc.property(input, ({ bytes, limits, sizes }) => {
