@@ -300,30 +300,34 @@ export class ChunkScanner {
    * (reading past the line's end gives NaN there, and so here).
    */
   private status(buf: Buffer, end: number, start: number): number {
-    const at = (i: number) => (i < end ? (buf[i] as number) : Number.NaN);
-    if (at(start) === BRACE) {
+    if (byteAt(buf, end, start) === BRACE) {
       for (let k = 0; k < this.keys.length; k++) {
         const found = (this.keys[k] as Next).find(buf, start);
         if (found >= end) continue;
         let p = found + (JSON_STATUS_KEYS[k] as Buffer).length;
-        if (at(p) === SPACE) p++;
-        if (at(p) === QUOTE) p++;
-        return digitsAt(at, p);
+        if (byteAt(buf, end, p) === SPACE) p++;
+        if (byteAt(buf, end, p) === QUOTE) p++;
+        return digitsAt(buf, end, p);
       }
       return 0;
     }
     const open = this.quote.find(buf, start);
     if (open >= end) return 0;
     const close = this.quoteSpace.find(buf, open + 1);
-    if (close >= end || at(close + 5) !== SPACE) return 0;
-    return digitsAt(at, close + 2);
+    if (close >= end || byteAt(buf, end, close + 5) !== SPACE) return 0;
+    return digitsAt(buf, end, close + 2);
   }
 }
 
-function digitsAt(at: (i: number) => number, p: number): number {
-  const a = at(p) - 48;
-  const b = at(p + 1) - 48;
-  const c = at(p + 2) - 48;
+/** A byte of the line, or NaN past its end, as `charCodeAt` gives past a string's end. */
+function byteAt(buf: Buffer, end: number, i: number): number {
+  return i < end ? (buf[i] as number) : Number.NaN;
+}
+
+function digitsAt(buf: Buffer, end: number, p: number): number {
+  const a = byteAt(buf, end, p) - 48;
+  const b = byteAt(buf, end, p + 1) - 48;
+  const c = byteAt(buf, end, p + 2) - 48;
   if (a < 1 || a > 5 || b < 0 || b > 9 || c < 0 || c > 9) return 0;
   return a * 100 + b * 10 + c;
 }
