@@ -5,7 +5,7 @@ import { Framer } from './framing/framer.js';
 import { ChunkScanner } from './framing/scanner.js';
 import type { Block, BlockResult } from './parallel.js';
 import { extractBatch } from './pipeline.js';
-import { batchSource } from './sources/files.js';
+import { rangeSource } from './sources/files.js';
 import { newStats } from './stats.js';
 
 async function frameBlock(block: Block): Promise<BlockResult> {
@@ -14,7 +14,7 @@ async function frameBlock(block: Block): Promise<BlockResult> {
   const framer = new Framer(block.name, block.limits, stats, 0, block.format);
   const scanner = new ChunkScanner(framer, stats, block.limits.maxLineBytes, block.start);
   const records: LogRecord[] = [];
-  const source = batchSource(block.path, process.stdin, { start: block.start, end: block.end });
+  const source = rangeSource(block.path, block.start, block.end);
   for await (const chunk of source.chunks()) scanner.push(chunk.bytes, records);
   scanner.finish(records);
   // The observers run in order on the reading thread; here extraction only counts.

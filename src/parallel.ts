@@ -7,7 +7,7 @@ import { sniffFormat } from './framing/container.js';
 import { Framer, type FramerState, type FramingLimits } from './framing/framer.js';
 import { ChunkScanner } from './framing/scanner.js';
 import { type EventObserver, type EventSink, extractBatch } from './pipeline.js';
-import { batchSource } from './sources/files.js';
+import { rangeSource } from './sources/files.js';
 import { addStats, type PipelineStats } from './stats.js';
 
 export const WORKERS = 2;
@@ -192,7 +192,7 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
 async function reframe(block: Block, framer: Framer, run: ParallelRun): Promise<void> {
   const scanner = new ChunkScanner(framer, run.stats, run.limits.maxLineBytes, block.start);
   const records: Parameters<ChunkScanner['push']>[1] = [];
-  const source = batchSource(block.path, process.stdin, { start: block.start, end: block.end });
+  const source = rangeSource(block.path, block.start, block.end);
   for await (const chunk of source.chunks()) {
     scanner.push(chunk.bytes, records);
     const events = extractBatch(records, run.stats, run.observers);
