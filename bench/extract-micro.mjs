@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Extractor micro-benchmark: bodies/s of extractRecord for each log shape, in-process, no I/O.
+// Per-body micro-benchmark, in-process, no I/O: extraction for each log shape, then the event's JSON line
+// (pino's serializer and the writer's) and the counters (summary and metrics) for one body.
 import { extractRecord } from '../dist/extract/index.js';
+import { eventFormatter, pinoFormatter } from '../dist/sinks/events.js';
+import { ExporterMetrics } from '../dist/sinks/metrics.js';
+import { Summary } from '../dist/sinks/summary.js';
+import { newStats } from '../dist/stats.js';
 
 const xml =
   '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message>' +
@@ -45,17 +50,62 @@ const shapes = {
   'no body (cheap check only)': clf('-'),
 };
 const now = new Date().toISOString();
-for (const [name, text] of Object.entries(shapes)) {
-  const record = { text, source: 'bench', line: 1 };
+
+/** Runs `work` in batches for 0.4 s; returns calls per second. */
+function rate(work) {
   let n = 0;
-  let found = 0;
   const until = performance.now() + 400;
   while (performance.now() < until) {
-    for (let i = 0; i < 1000; i++) found += extractRecord(record, now).events.length;
+    for (let i = 0; i < 1000; i++) work();
     n += 1000;
   }
-  const perSec = Math.round(n / 0.4);
+  return Math.round(n / 0.4);
+}
+
+const line = (name, perSec, note) =>
   console.log(
-    `  ${name.padEnd(40)} ${String(perSec).padStart(10)} records/s  (${found === 0 ? 'no events' : `${Math.round(found / n)} event each`})`,
+    `  ${name.padEnd(40)} ${String(perSec).padStart(10)} /s  ${(1e6 / perSec).toFixed(2).padStart(6)} µs  ${note}`,
+  );
+
+for (const [name, text] of Object.entries(shapes)) {
+  const record = { text, source: 'bench', line: 1 };
+  const found = extractRecord(record, now).events.length;
+  line(
+    name,
+    rate(() => extractRecord(record, now)),
+    found === 0 ? 'no events' : `${found} event each`,
   );
 }
+
+console.log('\nper event, after extraction:');
+const event = extractRecord({ text: shapes['JSON access log'], source: 'bench', line: 1 }, now).events[0];
+const viaPino = pinoFormatter();
+const { format } = eventFormatter();
+line(
+  'JSON line: pino serializer',
+  rate(() => viaPino([event])),
+  '(before)',
+);
+line(
+  'JSON line: event writer',
+  rate(() => format([event])),
+  'JSON.stringify, pino bytes',
+);
+const summary = new Summary();
+line(
+  'summary counter',
+  rate(() => summary.observe(event)),
+  '',
+);
+const metrics = new ExporterMetrics(newStats(), {
+  maxUnknownCodes: 100,
+  maxBuckets: 100,
+  labelBucket: true,
+  processMetrics: false,
+  version: 'bench',
+});
+line(
+  'metrics counters (code, bucket)',
+  rate(() => metrics.observe(event)),
+  'prom-client children, cached',
+);

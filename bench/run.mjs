@@ -3,7 +3,8 @@
 // truth, runs mtail on the nginx corpus where it is installed, and prints one table of figures.
 //
 // Options: --lines N (default 1000000; the README's figures use 5000000), --dir DIR (corpora are kept
-// there and reused), --shapes nginx,json,docker,cri,multiline, --no-mtail, --no-micro, --no-follow.
+// there and reused), --shapes nginx,json,docker,cri,multiline, --no-mtail, --no-micro, --no-follow,
+// --no-floor (the nginx corpus with --threads 1, gzipped, and Node's read and gunzip floors).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     'no-mtail': { type: 'boolean' },
     'no-micro': { type: 'boolean' },
     'no-follow': { type: 'boolean' },
+    'no-floor': { type: 'boolean' },
   },
 });
 const lines = Number(values.lines);
@@ -50,9 +52,9 @@ async function warm(file) {
 }
 
 /** Runs the CLI with events to /dev/null and metrics to a file; figures come from its summary. */
-function runCli(file) {
+function runCli(file, extra = []) {
   const metricsFile = path.join(values.dir, 'bench.prom');
-  const args = [cli, '--no-progress', file];
+  const args = [cli, '--no-progress', ...extra, file];
   const withMetrics = spawnSyncHelp().includes('--metrics-file');
   if (withMetrics) args.splice(1, 0, '--metrics-file', metricsFile);
   return new Promise((resolve, reject) => {
@@ -78,6 +80,7 @@ function runCli(file) {
         wall,
         lines: num(/ (\d+) lines,/),
         bytes: fs.statSync(file).size,
+        text: fs.statSync(file.replace(/\.gz$/, '')).size,
         cpu: num(/cpu: ([\d.]+) s/),
         rss: num(/peak rss: (\d+) MiB/),
         events: num(/events: (\d+)/),
@@ -127,15 +130,59 @@ function mtail(file) {
     : undefined;
 }
 
+/** A child Node that reads the file (through gunzip for .gz) and counts newlines: the floor for any reader. */
+function nodeFloor(file) {
+  const script = `
+    const fs = require('node:fs'), zlib = require('node:zlib');
+    let stream = fs.createReadStream(process.argv[1], { highWaterMark: 1 << 20 });
+    if (process.argv[1].endsWith('.gz')) stream = stream.pipe(zlib.createGunzip({ chunkSize: 256 << 10 }));
+    let n = 0;
+    stream.on('data', (b) => { for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++; });
+    stream.on('end', () => { const u = process.resourceUsage();
+      console.log(JSON.stringify({ lines: n, cpu: (u.userCPUTime + u.systemCPUTime) / 1e6, rss: Math.round(u.maxRSS / 1024) })); });`;
+  const started = performance.now();
+  const out = JSON.parse(execFileSync(process.execPath, ['-e', script, file], { encoding: 'utf8' }));
+  return { ...out, wall: (performance.now() - started) / 1000 };
+}
+
+/** The gzipped corpus, made once next to the plain one. */
+function gzipped(file) {
+  const gz = `${file}.gz`;
+  if (!fs.existsSync(gz)) {
+    process.stderr.write(`compressing ${gz}\n`);
+    execFileSync('sh', ['-c', 'gzip -c "$1" > "$1.gz.tmp" && mv "$1.gz.tmp" "$1.gz"', 'sh', file]);
+  }
+  return gz;
+}
+
 const rows = [];
 let nginxFile;
+const cliRow = (subject, r, file) => ({
+  subject,
+  lines: r.lines,
+  'lines/s': Math.round(r.lines / r.wall),
+  'MB/s': (r.text / 1e6 / r.wall).toFixed(0),
+  'bodies/s': Math.round(r.events / r.wall),
+  'cpu s': r.cpu.toFixed(2),
+  'wall s': r.wall.toFixed(2),
+  'peak RSS MiB': r.rss,
+  counts: verify(r, file),
+});
+const floorRow = (subject, f) => ({
+  subject,
+  lines: f.lines,
+  'lines/s': Math.round(f.lines / f.wall),
+  'cpu s': f.cpu.toFixed(2),
+  'wall s': f.wall.toFixed(2),
+  'peak RSS MiB': f.rss,
+});
 for (const shape of values.shapes.split(',')) {
   const file = corpus(shape);
   if (shape === 'nginx') nginxFile = file;
   await warm(file);
   const r = await runCli(file);
   rows.push({
-    subject: `oss-error-exporter ${shape}`,
+    subject: `oss-error-exporter ${shape}${r.bytes >= 256 * 1024 * 1024 ? ' (2 workers)' : ''}`,
     lines: r.lines,
     'lines/s': Math.round(r.lines / r.wall),
     'MB/s': (r.bytes / 1e6 / r.wall).toFixed(0),
@@ -155,6 +202,33 @@ for (const shape of values.shapes.split(',')) {
     ).trim();
     rows[rows.length - 1].counts += ` / metrics: ${check.split('\n').pop()}`;
   }
+}
+/** The run with the median wall time of `runs`: a shared machine's load comes and goes between runs. */
+const median = (runs) => [...runs].sort((a, b) => a.wall - b.wall)[Math.floor(runs.length / 2)];
+
+if (nginxFile && !values['no-floor']) {
+  // Interleaved, three rounds, medians: subjects compared with each other see the same load.
+  const gz = gzipped(nginxFile);
+  const runs = { one: [], two: [], floor: [], zipped: [], gunzip: [] };
+  for (let round = 0; round < 3; round++) {
+    await warm(nginxFile);
+    runs.two.push(await runCli(nginxFile));
+    runs.one.push(await runCli(nginxFile, ['--threads', '1']));
+    runs.floor.push(nodeFloor(nginxFile));
+    await warm(gz);
+    runs.zipped.push(await runCli(gz));
+    runs.gunzip.push(nodeFloor(gz));
+  }
+  const two = cliRow('nginx, default: 2 workers from 256 MiB (median of 3)', median(runs.two), nginxFile);
+  const one = cliRow('nginx, --threads 1 (median of 3)', median(runs.one), nginxFile);
+  const floor = floorRow('Node: read + count newlines (median of 3)', median(runs.floor));
+  const zipped = cliRow('nginx .gz (median of 3)', median(runs.zipped), nginxFile);
+  const gunzip = floorRow('Node: gunzip + count newlines (median of 3)', median(runs.gunzip));
+  rows.push(two, one, floor, zipped, gunzip, {
+    subject:
+      `ratios: 2 workers / 1 thread ${(two['lines/s'] / one['lines/s']).toFixed(2)}x, ` +
+      `.gz / gunzip-only ${(zipped['lines/s'] / gunzip['lines/s']).toFixed(2)}x`,
+  });
 }
 if (nginxFile) await warm(nginxFile);
 const peerRun = nginxFile ? mtail(nginxFile) : undefined;

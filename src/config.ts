@@ -44,6 +44,8 @@ export function parseListen(text: string): ListenAddress {
 export interface RunConfig {
   files: readonly string[];
   limits: FramingLimits;
+  /** 2: plain files of 256 MiB and more are read by two worker threads; 1: by the main thread alone. */
+  threads: number;
   events: boolean;
   eventFormat: EventFormat;
   summary: boolean;
@@ -71,6 +73,7 @@ export const FOLLOW_DEFAULTS = { positionsInterval: '5s', rotateWait: '5s', poll
 export const DEFAULTS = {
   maxLineLength: '1MiB',
   maxBodyLines: String(DEFAULT_LIMITS.maxBodyLines),
+  threads: '2',
 } as const;
 
 const UNITS: Readonly<Record<string, number>> = {
@@ -124,6 +127,7 @@ export const RUN_OPTIONS = {
   version: { type: 'boolean' },
   'max-line-length': { type: 'string' },
   'max-body-lines': { type: 'string' },
+  threads: { type: 'string' },
   'no-events': { type: 'boolean' },
   'event-format': { type: 'string' },
   'no-summary': { type: 'boolean' },
@@ -223,6 +227,7 @@ export function runConfig(
         100_000,
       ),
     }),
+    threads: parseInteger('threads', values.threads ?? DEFAULTS.threads, 1, 2),
     events: values['no-events'] !== true,
     eventFormat: oneOf('event-format', values['event-format'] ?? 'native', EVENT_FORMATS) as EventFormat,
     summary: values['no-summary'] !== true,

@@ -1,19 +1,21 @@
-// Wires source → framing → extraction → sinks for each input, one after the other, with real backpressure.
+// The one driver: source chunks → chunk scanner and framer → extraction → sinks → source.commit(position).
+import fs from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { EventFormat } from './config.js';
 import { OutputClosedError } from './errors.js';
 import { extractRecord } from './extract/index.js';
 import type { Extraction, LogRecord, OssErrorEvent } from './extract/types.js';
 import { Framer, type FramingLimits } from './framing/framer.js';
-import { recordSplitter } from './framing/lines.js';
-import { BATCHES_IN_FLIGHT, discardEvents, eventWriter } from './sinks/events.js';
-import { openBatchSource, sourceName } from './sources/files.js';
+import { ChunkScanner } from './framing/scanner.js';
+import { eventPrinter } from './sinks/events.js';
+import { batchSource, type ChunkSource, STDIN } from './sources/files.js';
 import type { PipelineStats } from './stats.js';
 
 /** Called once per event, in order: the metrics and the summary count here. */
 export type EventObserver = (event: OssErrorEvent) => void;
+
+/** Where events go: resolves once the output took them (after 'drain' when it was full). */
+export type EventSink = (events: readonly OssErrorEvent[]) => Promise<void>;
 
 /** Extracts a batch of records: counts bodies and failures, tells the observers, returns the events. */
 export function extractBatch(
@@ -44,16 +46,40 @@ export function extractBatch(
   return events;
 }
 
-/** Records in, events out; the stream form of extractBatch. */
-export function extractionStage(stats: PipelineStats, observers: readonly EventObserver[]): Transform {
-  return new Transform({
-    objectMode: true,
-    highWaterMark: BATCHES_IN_FLIGHT,
-    transform(records: LogRecord[], _encoding, callback) {
-      const events = extractBatch(records, stats, observers);
-      callback(null, events.length > 0 ? events : undefined);
-    },
-  });
+export interface Drive {
+  source: ChunkSource;
+  /** The framer of this source (line numbers continue from where it starts). */
+  framer: Framer;
+  limits: FramingLimits;
+  stats: PipelineStats;
+  observers: readonly EventObserver[];
+  sink: EventSink;
+  /** Where the source's first chunk starts; a resumed source starts past 0. */
+  startOffset?: number;
+}
+
+/**
+ * Reads a source to its end: each chunk is framed, its records extracted, its events written, and only then
+ * is the source told the position a restart may resume from, which never passes a record the framer still
+ * holds. One chunk's events are in flight at a time: that is the bound on buffered output.
+ */
+export async function drive(run: Drive): Promise<void> {
+  const { source, framer, stats, observers, sink } = run;
+  const scanner = new ChunkScanner(framer, stats, run.limits.maxLineBytes, run.startOffset);
+  const records: LogRecord[] = [];
+  const emit = async () => {
+    const events = extractBatch(records, stats, observers);
+    records.length = 0;
+    if (events.length > 0) await sink(events);
+  };
+  for await (const chunk of source.chunks()) {
+    scanner.push(chunk.bytes, records);
+    await emit();
+    source.commit(scanner.position);
+  }
+  scanner.end(records);
+  await emit();
+  source.commit(scanner.position);
 }
 
 export interface BatchRun {
@@ -67,23 +93,56 @@ export interface BatchRun {
   observers: readonly EventObserver[];
   /** Told of a source that failed part-way (a corrupt .gz); the run goes on with the next. */
   onSourceError: (source: string, error: Error) => void;
+  /**
+   * Plain files at least `minBytes` large are read by worker threads in blocks (parallel.ts); tests shrink
+   * both; false reads every file on this thread (`--threads 1`).
+   */
+  parallel?: { minBytes: number; blockBytes: number } | false;
+}
+
+/** Plain files at least this large are read by worker threads: below it, starting them costs more than they save. */
+export const PARALLEL_MIN_BYTES = 256 * 1024 * 1024;
+/** A worker's unit of work; with the blocks in flight, it bounds the events held back for order. */
+export const BLOCK_BYTES = 16 * 1024 * 1024;
+
+/** Reads a large plain file with worker threads; false when the file is not one (or not a candidate). */
+async function readLarge(
+  path: string,
+  name: string,
+  run: BatchRun,
+  sink: EventSink,
+  stats: PipelineStats,
+): Promise<boolean> {
+  if (path === STDIN || path.endsWith('.gz') || run.parallel === false) return false;
+  const size = (await fs.stat(path)).size;
+  const { minBytes, blockBytes } = run.parallel ?? { minBytes: PARALLEL_MIN_BYTES, blockBytes: BLOCK_BYTES };
+  if (size < minBytes) return false;
+  // Loaded only for large files: small runs do not pay for the worker code.
+  const { readInParallel } = await import('./parallel.js');
+  return readInParallel({
+    path,
+    name,
+    size,
+    blockBytes,
+    limits: run.limits,
+    stats,
+    observers: run.observers,
+    sink,
+  });
 }
 
 /** Reads every input to its end. Resolves when all are done; rejects only when the output went away. */
 export async function runBatch(run: BatchRun, stats: PipelineStats): Promise<void> {
+  const sink: EventSink = run.output ? eventPrinter(run.output, stats, run.eventFormat) : async () => {};
   for (const path of run.files) {
-    const source = sourceName(path);
-    const framer = new Framer(source, run.limits, stats);
+    const source = batchSource(path, run.stdin);
+    const framer = new Framer(source.name, run.limits, stats);
     try {
-      await pipeline([
-        ...openBatchSource(path, run.stdin),
-        recordSplitter(framer, run.limits.maxLineBytes),
-        extractionStage(stats, run.observers),
-        run.output ? eventWriter(run.output, stats, run.eventFormat) : discardEvents(),
-      ]);
+      if (await readLarge(path, source.name, run, sink, stats)) continue;
+      await drive({ source, framer, limits: run.limits, stats, observers: run.observers, sink });
     } catch (error) {
       if (error instanceof OutputClosedError) throw error;
-      run.onSourceError(source, error as Error);
+      run.onSourceError(source.name, error as Error);
     }
   }
 }

@@ -43,6 +43,24 @@ export function countRequest(stats: PipelineStats, status: number): void {
   byClass[cls] = (byClass[cls] as number) + 1;
 }
 
+/** Adds the counts of a part of the input (a block framed in a worker) to the run's. */
+export function addStats(into: PipelineStats, from: PipelineStats): void {
+  for (const key of [
+    'bytes',
+    'lines',
+    'candidates',
+    'bodies',
+    'events',
+    'eventsWritten',
+    'eventsDropped',
+  ] as const)
+    into[key] += from[key];
+  for (let i = 0; i < into.requestsByClass.length; i++)
+    into.requestsByClass[i] = (into.requestsByClass[i] as number) + (from.requestsByClass[i] as number);
+  for (const reason of FAILURE_REASONS) into.failures[reason] += from.failures[reason];
+  for (const reason of SKIP_REASONS) into.skipped[reason] += from.skipped[reason];
+}
+
 /** The stats as plain JSON, for the positions file. */
 export function statsToJson(stats: PipelineStats): Record<string, unknown> {
   return { ...stats, requestsByClass: [...stats.requestsByClass] };

@@ -36,6 +36,13 @@ describe('oss-error-exporter (batch)', () => {
     expect(r.stderr).toMatch(/NoSuchKey\s+404\s+2/);
   });
 
+  it('gives the same events with --threads 1 (a small file is read on one thread either way)', () => {
+    const one = run(['--threads', '1', SAMPLE]);
+    expect(one.status).toBe(0);
+    const codeLines = (out: string) => events(out).map((e) => [e.code, e.line]);
+    expect(codeLines(one.stdout)).toEqual(codeLines(run([SAMPLE]).stdout));
+  });
+
   it('reads stdin when no file or - is given', () => {
     const input = fs.readFileSync(SAMPLE);
     for (const args of [[], ['-']]) {
@@ -116,6 +123,11 @@ describe('oss-error-exporter (batch)', () => {
     ],
     ['a metrics file that is a directory', ['--metrics-file', os.tmpdir(), SAMPLE], 'is a directory'],
     ['a positions file that is a directory', ['-F', '--positions', os.tmpdir(), 'x.log'], 'is a directory'],
+    [
+      'more threads than there are',
+      ['--threads', '3'],
+      "--threads: expected a whole number from 1 to 2, got '3'",
+    ],
   ])('rejects %s with one line that names it, exit 2', (_name, args, message) => {
     const r = run(args);
     expect(r.status).toBe(2);

@@ -1,16 +1,9 @@
 // Lines travel as byte strings (Latin-1: one char per byte) until a record is worth extracting.
 // Decoding every line as UTF-8 costs a third of the framing time; only ~2% of lines need real text.
-import { StringDecoder } from 'node:string_decoder';
-
 // biome-ignore lint/suspicious/noControlCharactersInRegex: byte ranges, not control characters
 const NON_ASCII = /[^\u0000-\u007f]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: byte ranges, not control characters
 const WIDE = /[^\u0000-\u00ff]/;
-
-/** A decoder that maps each byte to one char: never fails, never splits a multi-byte sequence in the wrong place. */
-export function byteDecoder(): StringDecoder {
-  return new StringDecoder('latin1');
-}
 
 /**
  * The UTF-8 text of a byte string; invalid sequences become U+FFFD. Chars above U+00FF (from JSON `\uXXXX`

@@ -37,6 +37,20 @@ const NEW_RECORD = /^[\d{[]/;
 // An escaped body (`\n`, `\x0A`, `\"`) lives on one line: a missing close there means truncation, not more lines.
 const ESCAPED = /\\(?:n|x0A|x22|")/;
 
+/** A framer's state as plain data (it crosses to and from worker threads). */
+export interface FramerState {
+  lines: number;
+  format: ContainerFormat | undefined;
+  previousLine: string | undefined;
+  previousStart: number;
+  beforeLine: string | undefined;
+  beforeStart: number;
+  remembered: number;
+  reachedBack: boolean;
+  partial: { text: string; start: number; time: string | undefined } | undefined;
+  assembly: Assembly | undefined;
+}
+
 interface Assembly {
   lines: string[];
   chars: number;
@@ -59,6 +73,9 @@ export class Framer {
   private beforeStart = 0;
   private partial: { text: string; start: number; time: string | undefined } | undefined;
   private assembly: Assembly | undefined;
+  /** Lines remembered by this framer (up to 2), and whether it ever asked for one it had not seen. */
+  private remembered = 0;
+  private reachedBack = false;
 
   constructor(
     private readonly source: string,
@@ -66,8 +83,11 @@ export class Framer {
     private readonly stats: PipelineStats,
     /** Lines already behind the first one pushed (follow mode resuming from a saved position). */
     firstLine = 0,
+    /** The source's format when known already (a block in the middle of a file): not sniffed again. */
+    format?: ContainerFormat,
   ) {
     this.lineNo = firstLine;
+    this.format = format;
   }
 
   /** The physical line number of the last line pushed. */
@@ -95,6 +115,32 @@ export class Framer {
     this.stats.skipped['too-long']++;
   }
 
+  /**
+   * The format whose quiet lines (no body marker) the chunk scanner may count from their bytes without
+   * calling `push`, or undefined while a record is held (or before the first line): then every line comes here.
+   */
+  get quietFormat(): ContainerFormat | undefined {
+    return this.assembly === undefined && this.partial === undefined ? this.format : undefined;
+  }
+
+  /**
+   * Accounts for `count` quiet lines the scanner handled as `push` would have (their status classes are
+   * counted already); `last` and `beforeLast` are the two newest of them that `push` would have remembered,
+   * as (line, content start), newest last.
+   */
+  passQuiet(
+    count: number,
+    beforeLast: string | undefined,
+    beforeLastStart: number,
+    last: string | undefined,
+    lastStart: number,
+  ): void {
+    this.lineNo += count;
+    this.stats.lines += count;
+    if (beforeLast !== undefined) this.remember(beforeLast, beforeLastStart);
+    if (last !== undefined) this.remember(last, lastStart);
+  }
+
   push(line: string): LogRecord[] | undefined {
     this.lineNo++;
     this.stats.lines++;
@@ -112,6 +158,47 @@ export class Framer {
       return this.logical(line, this.lineNo, undefined);
     }
     return this.container(line);
+  }
+
+  /**
+   * Where this framer stands, for a framer that reads on from here (a block of a file framed in a worker,
+   * handed to the reader of the blocks in order). `reachedBack` says its records may depend on lines before
+   * its first: then they are not those one reader gives, and the block must be framed again in order.
+   */
+  snapshot(): FramerState {
+    return {
+      lines: this.lineNo,
+      format: this.format,
+      previousLine: this.previousLine,
+      previousStart: this.previousStart,
+      beforeLine: this.beforeLine,
+      beforeStart: this.beforeStart,
+      remembered: this.remembered,
+      reachedBack: this.reachedBack,
+      partial: this.partial,
+      assembly: this.assembly,
+    };
+  }
+
+  /** Continues as if this framer had pushed the lines a fresh framer (starting at line 0) left `state` from. */
+  adopt(state: FramerState): void {
+    const base = this.lineNo;
+    this.lineNo += state.lines;
+    this.format = state.format ?? this.format;
+    if (state.remembered >= 2) {
+      this.beforeLine = state.beforeLine;
+      this.beforeStart = state.beforeStart;
+    } else if (state.remembered === 1) {
+      this.beforeLine = this.previousLine;
+      this.beforeStart = this.previousStart;
+    }
+    if (state.remembered >= 1) {
+      this.previousLine = state.previousLine;
+      this.previousStart = state.previousStart;
+    }
+    this.remembered = Math.min(2, this.remembered + state.remembered);
+    this.partial = state.partial && { ...state.partial, start: state.partial.start + base };
+    this.assembly = state.assembly && { ...state.assembly, start: state.assembly.start + base };
   }
 
   /** Records still held at the end of the input: an unfinished partial line or multi-line body. */
@@ -220,6 +307,7 @@ export class Framer {
 
   /** The last two lines, for a multi-line body's declaration and header. */
   private remember(line: string, start = 0): void {
+    if (this.remembered < 2) this.remembered++;
     this.beforeLine = this.previousLine;
     this.beforeStart = this.previousStart;
     this.previousLine = line;
@@ -227,10 +315,12 @@ export class Framer {
   }
 
   private get previous(): string | undefined {
+    if (this.remembered < 1) this.reachedBack = true;
     return this.previousLine?.slice(this.previousStart);
   }
 
   private get beforePrevious(): string | undefined {
+    if (this.remembered < 2) this.reachedBack = true;
     return this.beforeLine?.slice(this.beforeStart);
   }
 

@@ -1,10 +1,7 @@
-// Runs bytes through the real framing and extraction stages, fed in the chunks the test chooses.
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+// Runs bytes through the real driver (chunk scanner, framer, extraction), fed in the chunks the test chooses.
 import type { OssErrorEvent } from '../../src/extract/types.js';
 import { DEFAULT_LIMITS, Framer, type FramingLimits } from '../../src/framing/framer.js';
-import { recordSplitter } from '../../src/framing/lines.js';
-import { extractionStage } from '../../src/pipeline.js';
+import { drive } from '../../src/pipeline.js';
 import { newStats, type PipelineStats } from '../../src/stats.js';
 
 export async function runChunks(
@@ -15,18 +12,26 @@ export async function runChunks(
   const stats = newStats();
   const events: OssErrorEvent[] = [];
   const framer = new Framer(source, limits, stats);
-  await pipeline(
-    Readable.from(chunks, { objectMode: false }),
-    recordSplitter(framer, limits.maxLineBytes),
-    extractionStage(stats, []),
-    new Writable({
-      objectMode: true,
-      write(batch: OssErrorEvent[], _encoding, callback) {
-        events.push(...batch);
-        callback();
+  await drive({
+    source: {
+      name: source,
+      async *chunks() {
+        let offset = 0;
+        for (const bytes of chunks) {
+          yield { bytes, offset };
+          offset += bytes.length;
+        }
       },
-    }),
-  );
+      commit() {},
+    },
+    framer,
+    limits,
+    stats,
+    observers: [],
+    sink: async (batch) => {
+      events.push(...batch);
+    },
+  });
   return { events, stats };
 }
 

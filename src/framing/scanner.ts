@@ -1,0 +1,345 @@
+// The chunk scanner at the framer's front: finds body markers in whole Buffers; quiet lines never become strings.
+
+import type { LogRecord } from '../extract/types.js';
+import { countRequest, type PipelineStats } from '../stats.js';
+import type { ContainerFormat } from './container.js';
+import type { Framer } from './framer.js';
+
+const NEWLINE = 10;
+const CR = 13;
+const SPACE = 32;
+const QUOTE = 34;
+const BRACE = 123;
+const F = 70;
+const P = 80;
+
+/** Where a restart may resume: a byte offset at a line start, and how many lines lie before it. */
+export interface ScanPosition {
+  offset: number;
+  line: number;
+}
+
+/**
+ * The next place of one needle in one buffer, remembered between calls. Lines ask in increasing order, so a
+ * needle absent from many lines is searched for once, not once per line (no search runs past its line's end
+ * twice). Not found is the buffer's length.
+ */
+class Next {
+  private buffer: Buffer | undefined;
+  private from = 0;
+  private at = 0;
+
+  constructor(private readonly needle: Buffer | number) {}
+
+  find(buffer: Buffer, from: number): number {
+    if (buffer !== this.buffer || from < this.from || this.at < from) {
+      this.buffer = buffer;
+      this.from = from;
+      const at = buffer.indexOf(this.needle, from);
+      this.at = at < 0 ? buffer.length : at;
+    }
+    return this.at;
+  }
+
+  forget(): void {
+    this.buffer = undefined;
+  }
+}
+
+// The JSON status fields extract/status.ts reads, in its order.
+const JSON_STATUS_KEYS = ['"status":', '"http_status":', '"DownstreamStatus":'].map((k) => Buffer.from(k));
+
+/**
+ * Cuts byte chunks into lines and feeds the framer. A line with no `Error` in it, while the framer holds
+ * nothing, is a quiet line: its status class is read from its bytes, and only the two newest of a run of them
+ * become strings (the framer's previous lines, a header or a declaration for a body that may follow). Every
+ * other line goes to `Framer.push` as a byte string, exactly as a line splitter would hand it over, so the
+ * records, counters and line numbers are those of pushing every line.
+ */
+export class ChunkScanner {
+  private readonly marker = new Next(Buffer.from('Error'));
+  private readonly quote = new Next(QUOTE);
+  private readonly quoteSpace = new Next(Buffer.from('" '));
+  private readonly keys = JSON_STATUS_KEYS.map((k) => new Next(k));
+  private readonly dockerEnd = new Next(Buffer.from('\\n","'));
+  private readonly finders = [this.marker, this.quote, this.quoteSpace, ...this.keys, this.dockerEnd];
+
+  /** The start of a line not ended yet (its bytes), or an over-long one being skipped to its newline. */
+  private pending = Buffer.alloc(0);
+  private pendingLength = 0;
+  private overflow = false;
+  /** Absolute offset of the next byte to arrive, and of the end of the last whole line. */
+  private offset: number;
+  private lineEnd: number;
+  /** Absolute start of the last whole line seen, for a body whose declaration sits on the line before. */
+  private lastLineStart: number;
+
+  // Quiet lines not yet told to the framer, and the two newest to remember: (buffer, start, end, content start).
+  private quiet = 0;
+  private remembered = 0;
+  private newBuf: Buffer | undefined;
+  private newStart = 0;
+  private newEnd = 0;
+  private newContent = 0;
+  private oldBuf: Buffer | undefined;
+  private oldStart = 0;
+  private oldEnd = 0;
+  private oldContent = 0;
+
+  private fast: ContainerFormat | undefined;
+  /** The record the framer holds: its first line, where that line starts, and where the line before it starts. */
+  private held: { line: number; start: number; before: number | undefined } | undefined;
+
+  constructor(
+    private readonly framer: Framer,
+    private readonly stats: PipelineStats,
+    private readonly maxLineBytes: number,
+    /** Where the first chunk starts in its source (a byte range of a file, a resumed followed file). */
+    startOffset = 0,
+  ) {
+    this.offset = startOffset;
+    this.lineEnd = startOffset;
+    this.lastLineStart = startOffset;
+    this.fast = framer.quietFormat;
+  }
+
+  /**
+   * Where a restart may resume: after the last whole line, but never past the first line of a record the
+   * framer still holds (a multi-line body, a partial container line), so that record is read again whole.
+   */
+  get position(): ScanPosition {
+    if (this.held !== undefined) return { offset: this.held.start, line: this.held.line - 1 };
+    this.flush();
+    // An over-long line is counted when it is found, before its newline arrives.
+    return { offset: this.lineEnd, line: this.framer.lines - (this.overflow ? 1 : 0) };
+  }
+
+  /** Frames one chunk; the records it completes are appended to `out`. */
+  push(chunk: Buffer, out: LogRecord[]): void {
+    this.framer.countBytes(chunk.length);
+    const chunkStart = this.offset;
+    this.offset += chunk.length;
+    let from = 0;
+    if (this.pendingLength > 0 || this.overflow) {
+      const nl = chunk.indexOf(NEWLINE);
+      if (nl < 0) {
+        this.hold(chunk, 0);
+        return;
+      }
+      if (this.overflow) {
+        this.overflow = false;
+        this.lastLineStart = this.lineEnd;
+        this.lineEnd = chunkStart + nl + 1;
+      } else {
+        // The line that spans chunks is framed on its own, from a buffer of its whole bytes.
+        const line = Buffer.allocUnsafe(this.pendingLength + nl + 1);
+        this.pending.copy(line, 0, 0, this.pendingLength);
+        chunk.copy(line, this.pendingLength, 0, nl + 1);
+        const lineStart = chunkStart - this.pendingLength;
+        this.pendingLength = 0;
+        this.scan(line, 0, lineStart, out);
+      }
+      from = nl + 1;
+    }
+    const rest = this.scan(chunk, from, chunkStart, out);
+    if (rest < chunk.length) this.hold(chunk, rest);
+    // Nothing kept may point into the chunk: the reader may reuse it.
+    this.flush();
+  }
+
+  /** The end of the input: a last line without a newline, then whatever the framer still holds. */
+  end(out: LogRecord[]): void {
+    this.finish(out);
+    for (const record of this.framer.end()) out.push(record);
+    this.held = undefined;
+  }
+
+  /** The end of a byte range: its last line, even without a newline; the framer keeps what it holds. */
+  finish(out: LogRecord[]): void {
+    if (this.pendingLength > 0) {
+      const line = Buffer.allocUnsafe(this.pendingLength + 1);
+      this.pending.copy(line, 0, 0, this.pendingLength);
+      line[this.pendingLength] = NEWLINE;
+      const lineStart = this.offset - this.pendingLength;
+      this.pendingLength = 0;
+      this.scan(line, 0, lineStart, out);
+      this.lineEnd = this.offset;
+    }
+    this.overflow = false;
+    this.flush();
+  }
+
+  /** Frames the whole lines of `buf` from `from`; returns where the unfinished last line starts. */
+  private scan(buf: Buffer, from: number, base: number, out: LogRecord[]): number {
+    for (const finder of this.finders) finder.forget();
+    const max = this.maxLineBytes;
+    let pos = from;
+    let previous = this.lastLineStart - base;
+    let hit = this.marker.find(buf, pos);
+    for (;;) {
+      const nl = buf.indexOf(NEWLINE, pos);
+      if (nl < 0) break;
+      let end = nl;
+      if (end > pos && buf[end - 1] === CR) end--;
+      const marked = hit < nl;
+      if (marked) hit = this.marker.find(buf, nl + 1);
+      if (end - pos > max) this.framer.skipOverlong();
+      else if (marked || !this.quietLine(buf, pos, end)) this.slow(buf, pos, end, base, previous, out);
+      previous = pos;
+      pos = nl + 1;
+    }
+    if (pos > from) {
+      this.lastLineStart = base + previous;
+      this.lineEnd = base + pos;
+    }
+    return pos;
+  }
+
+  /** Handles a line with no body marker in place, as `Framer.push` would; false when it must go there. */
+  private quietLine(buf: Buffer, start: number, end: number): boolean {
+    switch (this.fast) {
+      case 'plain':
+        countRequest(this.stats, this.status(buf, end, start));
+        this.note(buf, start, end, 0);
+        return true;
+      case 'cri': {
+        const content = criContentStart(buf, start, end);
+        if (content < 0 || buf[content - 2] !== F) return false;
+        countRequest(this.stats, this.status(buf, end, content));
+        this.note(buf, start, end, content - start);
+        return true;
+      }
+      case 'docker':
+        // The framer neither counts nor remembers a complete Docker record without a marker.
+        if (this.dockerEnd.find(buf, start) >= end) return false;
+        this.quiet++;
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private note(buf: Buffer, start: number, end: number, content: number): void {
+    this.quiet++;
+    this.remembered++;
+    this.oldBuf = this.newBuf;
+    this.oldStart = this.newStart;
+    this.oldEnd = this.newEnd;
+    this.oldContent = this.newContent;
+    this.newBuf = buf;
+    this.newStart = start;
+    this.newEnd = end;
+    this.newContent = content;
+  }
+
+  /** Tells the framer of the quiet lines since the last call, before it sees any other line. */
+  private flush(): void {
+    if (this.quiet === 0) return;
+    const older =
+      this.remembered >= 2 ? this.oldBuf?.toString('latin1', this.oldStart, this.oldEnd) : undefined;
+    const newer =
+      this.remembered >= 1 ? this.newBuf?.toString('latin1', this.newStart, this.newEnd) : undefined;
+    this.framer.passQuiet(this.quiet, older, this.oldContent, newer, this.newContent);
+    this.quiet = 0;
+    this.remembered = 0;
+    this.oldBuf = undefined;
+    this.newBuf = undefined;
+  }
+
+  private slow(
+    buf: Buffer,
+    start: number,
+    end: number,
+    base: number,
+    previous: number,
+    out: LogRecord[],
+  ): void {
+    this.flush();
+    const records = this.framer.push(buf.toString('latin1', start, end));
+    if (records !== undefined) for (const record of records) out.push(record);
+    this.fast = this.framer.quietFormat;
+    const since = this.framer.heldSince;
+    if (since === undefined) {
+      this.held = undefined;
+    } else if (this.held?.line !== since) {
+      const line = this.framer.lines;
+      const here = base + start;
+      const before = base + previous;
+      // A body starts on this line, or on the line before (its `<?xml …?>` declaration); a joined partial
+      // line's body may start on the line before the partial's first part.
+      const at = since === line ? here : since === line - 1 ? before : (this.held?.before ?? before);
+      this.held = { line: since, start: at, before: since === line ? before : undefined };
+    }
+  }
+
+  /** Keeps the unfinished end of a chunk; a line already longer than the bound is counted and skipped. */
+  private hold(chunk: Buffer, from: number): void {
+    if (this.overflow) return;
+    const length = this.pendingLength + chunk.length - from;
+    // One byte of slack: a CR before the newline is not part of the line.
+    if (length > this.maxLineBytes + 1) {
+      this.flush();
+      this.framer.skipOverlong();
+      this.pendingLength = 0;
+      this.overflow = true;
+      return;
+    }
+    if (length > this.pending.length) {
+      const grown = Buffer.allocUnsafe(
+        Math.min(Math.max(length, this.pending.length * 2, 256), this.maxLineBytes + 1),
+      );
+      this.pending.copy(grown, 0, 0, this.pendingLength);
+      this.pending = grown;
+    }
+    chunk.copy(this.pending, this.pendingLength, from);
+    this.pendingLength = length;
+  }
+
+  /**
+   * The HTTP status of a line from its bytes, exactly as extract/status.ts reads it from the line's string
+   * (reading past the line's end gives NaN there, and so here).
+   */
+  private status(buf: Buffer, end: number, start: number): number {
+    if (byteAt(buf, end, start) === BRACE) {
+      for (let k = 0; k < this.keys.length; k++) {
+        const found = (this.keys[k] as Next).find(buf, start);
+        if (found >= end) continue;
+        let p = found + (JSON_STATUS_KEYS[k] as Buffer).length;
+        if (byteAt(buf, end, p) === SPACE) p++;
+        if (byteAt(buf, end, p) === QUOTE) p++;
+        return digitsAt(buf, end, p);
+      }
+      return 0;
+    }
+    const open = this.quote.find(buf, start);
+    if (open >= end) return 0;
+    const close = this.quoteSpace.find(buf, open + 1);
+    if (close >= end || byteAt(buf, end, close + 5) !== SPACE) return 0;
+    return digitsAt(buf, end, close + 2);
+  }
+}
+
+/** A byte of the line, or NaN past its end, as `charCodeAt` gives past a string's end. */
+function byteAt(buf: Buffer, end: number, i: number): number {
+  return i < end ? (buf[i] as number) : Number.NaN;
+}
+
+function digitsAt(buf: Buffer, end: number, p: number): number {
+  const a = byteAt(buf, end, p) - 48;
+  const b = byteAt(buf, end, p + 1) - 48;
+  const c = byteAt(buf, end, p + 2) - 48;
+  if (a < 1 || a > 5 || b < 0 || b > 9 || c < 0 || c > 9) return 0;
+  return a * 100 + b * 10 + c;
+}
+
+/** container.ts's `criContentStart` on bytes: where a CRI line's content starts, or -1. */
+function criContentStart(buf: Buffer, start: number, end: number): number {
+  let sp1 = start;
+  while (sp1 < end && buf[sp1] !== SPACE) sp1++;
+  let sp2 = sp1 + 1;
+  while (sp2 < end && buf[sp2] !== SPACE) sp2++;
+  if (sp2 >= end) return -1;
+  const tag = sp2 + 1 < end ? buf[sp2 + 1] : undefined;
+  if ((tag !== F && tag !== P) || (end > sp2 + 2 && buf[sp2 + 2] !== SPACE)) return -1;
+  return sp2 + 3;
+}

@@ -1,0 +1,205 @@
+// Large plain files on both cores: blocks of lines framed and extracted by two worker threads, merged in order.
+import fs from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+import type { OssErrorEvent } from './extract/types.js';
+import type { ContainerFormat } from './framing/container.js';
+import { sniffFormat } from './framing/container.js';
+import { Framer, type FramerState, type FramingLimits } from './framing/framer.js';
+import { ChunkScanner } from './framing/scanner.js';
+import { type EventObserver, type EventSink, extractBatch } from './pipeline.js';
+import { rangeSource } from './sources/files.js';
+import { addStats, type PipelineStats } from './stats.js';
+
+export const WORKERS = 2;
+const BLOCKS_IN_FLIGHT = 2 * WORKERS;
+/** A worker's young generation, as the bin's --max-semi-space-size keeps the main thread's: bounds its RSS. */
+const WORKER_YOUNG_MB = 12;
+
+/** One block of a file: whole lines from `start` to `end` (both line starts, or the end of the file). */
+export interface Block {
+  index: number;
+  path: string;
+  name: string;
+  start: number;
+  end: number;
+  limits: FramingLimits;
+  /** Undefined for the first block, whose framer sniffs it. */
+  format: ContainerFormat | undefined;
+}
+
+export interface BlockResult {
+  index: number;
+  events: OssErrorEvent[];
+  stats: PipelineStats;
+  state: FramerState;
+}
+
+const NEWLINE = 10;
+const PROBE_BYTES = 64 * 1024;
+
+/** The first line start at or after `at` (the file's size when none). */
+async function lineStartFrom(file: fs.FileHandle, at: number, size: number): Promise<number> {
+  if (at <= 0) return 0;
+  const probe = Buffer.allocUnsafe(PROBE_BYTES);
+  for (let pos = at - 1; pos < size; pos += PROBE_BYTES) {
+    const { bytesRead } = await file.read(probe, 0, PROBE_BYTES, pos);
+    const nl = probe.subarray(0, bytesRead).indexOf(NEWLINE);
+    if (nl >= 0) return pos + nl + 1;
+  }
+  return size;
+}
+
+/** The format the first line that is not over-long gives, as the framer would sniff it; undefined if none is near. */
+async function sniffFile(file: fs.FileHandle, maxLineBytes: number): Promise<ContainerFormat | undefined> {
+  const head = Buffer.allocUnsafe(Math.min(4 * 1024 * 1024, 4 * (maxLineBytes + 2)));
+  const { bytesRead } = await file.read(head, 0, head.length, 0);
+  let start = 0;
+  for (;;) {
+    const nl = head.subarray(0, bytesRead).indexOf(NEWLINE, start);
+    if (nl < 0) return undefined;
+    const end = nl > start && head[nl - 1] === 13 ? nl - 1 : nl;
+    if (end - start <= maxLineBytes) return sniffFormat(head.toString('latin1', start, end));
+    start = nl + 1;
+  }
+}
+
+/** Where the blocks of a file start and end: every boundary a line start. */
+async function blocksOf(
+  path: string,
+  name: string,
+  size: number,
+  blockBytes: number,
+  limits: FramingLimits,
+): Promise<Block[] | undefined> {
+  const file = await fs.open(path, 'r');
+  try {
+    const format = await sniffFile(file, limits.maxLineBytes);
+    if (format === undefined) return undefined;
+    const starts = [0];
+    for (let at = blockBytes; at < size; at += blockBytes) {
+      const start = await lineStartFrom(file, at, size);
+      if (start > (starts[starts.length - 1] as number) && start < size) starts.push(start);
+    }
+    return starts.map((start, index) => ({
+      index,
+      path,
+      name,
+      start,
+      end: starts[index + 1] ?? size,
+      limits,
+      format: index === 0 ? undefined : format,
+    }));
+  } finally {
+    await file.close();
+  }
+}
+
+/** A worker that frames one block at a time. */
+class BlockWorker {
+  private readonly worker = new Worker(new URL('./parallel-worker.js', import.meta.url), {
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+  });
+  private waiting = new Map<number, { resolve: (r: BlockResult) => void; reject: (e: Error) => void }>();
+
+  constructor() {
+    this.worker.on('message', (message: { result?: BlockResult; error?: string; index: number }) => {
+      const index = message.result?.index ?? message.index;
+      const waiter = this.waiting.get(index);
+      this.waiting.delete(index);
+      if (message.result) waiter?.resolve(message.result);
+      else waiter?.reject(new Error(message.error));
+    });
+    this.worker.on('error', (error) => {
+      for (const waiter of this.waiting.values()) waiter.reject(error);
+      this.waiting.clear();
+    });
+  }
+
+  frame(block: Block): Promise<BlockResult> {
+    return new Promise((resolve, reject) => {
+      this.waiting.set(block.index, { resolve, reject });
+      this.worker.postMessage(block);
+    });
+  }
+
+  stop(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+export interface ParallelRun {
+  path: string;
+  name: string;
+  size: number;
+  blockBytes: number;
+  limits: FramingLimits;
+  stats: PipelineStats;
+  observers: readonly EventObserver[];
+  sink: EventSink;
+}
+
+/**
+ * Reads a large plain file with the workers: each block is framed from a fresh framer, and taken in order
+ * as it is when the framer before it held nothing and it never asked for a line before its first; otherwise
+ * (a multi-line body or partial line across the boundary, a body whose header is the block's first line)
+ * it is framed again here, from the true state. Events, line numbers and counts are those of one reader.
+ * Returns false, having read nothing, when the file's format could not be told from its first lines.
+ */
+export async function readInParallel(run: ParallelRun): Promise<boolean> {
+  const blocks = await blocksOf(run.path, run.name, run.size, run.blockBytes, run.limits);
+  if (blocks === undefined) return false;
+  const { stats, observers, sink } = run;
+  const framer = new Framer(run.name, run.limits, stats);
+  const workers = Array.from({ length: WORKERS }, () => new BlockWorker());
+  const pending: Promise<BlockResult>[] = [];
+  let next = 0;
+  const dispatch = () => {
+    while (next < blocks.length && pending.length < BLOCKS_IN_FLIGHT) {
+      const block = blocks[next] as Block;
+      const result = (workers[next % WORKERS] as BlockWorker).frame(block);
+      // A block framed again here never reads its result: its rejection must not go unhandled.
+      result.catch(() => {});
+      pending.push(result);
+      next++;
+    }
+  };
+  try {
+    for (const block of blocks) {
+      dispatch();
+      const result = await (pending.shift() as Promise<BlockResult>);
+      if (block.index === 0 || (framer.heldSince === undefined && !result.state.reachedBack)) {
+        const base = framer.lines;
+        addStats(stats, result.stats);
+        framer.adopt(result.state);
+        for (const event of result.events) {
+          event.line += base;
+          for (const observe of observers) observe(event);
+        }
+        if (result.events.length > 0) await sink(result.events);
+      } else {
+        await reframe(block, framer, run);
+      }
+    }
+    const events = extractBatch(framer.end(), stats, observers);
+    if (events.length > 0) await sink(events);
+    return true;
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+  }
+}
+
+/** Frames a block on this thread, from where the framer stands. */
+async function reframe(block: Block, framer: Framer, run: ParallelRun): Promise<void> {
+  const scanner = new ChunkScanner(framer, run.stats, run.limits.maxLineBytes, block.start);
+  const records: Parameters<ChunkScanner['push']>[1] = [];
+  const source = rangeSource(block.path, block.start, block.end);
+  for await (const chunk of source.chunks()) {
+    scanner.push(chunk.bytes, records);
+    const events = extractBatch(records, run.stats, run.observers);
+    records.length = 0;
+    if (events.length > 0) await run.sink(events);
+  }
+  scanner.finish(records);
+  const events = extractBatch(records, run.stats, run.observers);
+  if (events.length > 0) await run.sink(events);
+}

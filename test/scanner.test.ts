@@ -1,0 +1,185 @@
+// The chunk scanner against the line-by-line framer: same records, counters and line numbers for any chunking.
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { LogRecord } from '../src/extract/types.js';
+import { DEFAULT_LIMITS, Framer, type FramingLimits } from '../src/framing/framer.js';
+import { pushLine } from '../src/framing/lines.js';
+import { ChunkScanner } from '../src/framing/scanner.js';
+import { newStats, type PipelineStats } from '../src/stats.js';
+import { cut } from './helpers/pipeline.js';
+
+/** The reference: every line cut with `split('\n')` and pushed one by one, as follow mode's splitter does. */
+function lineByLine(bytes: Buffer, limits: FramingLimits): { records: LogRecord[]; stats: PipelineStats } {
+  const stats = newStats();
+  const framer = new Framer('t.log', limits, stats);
+  const records: LogRecord[] = [];
+  framer.countBytes(bytes.length);
+  const lines = bytes.toString('latin1').split('\n');
+  const last = lines.pop() as string;
+  for (const line of lines) pushLine(framer, line, records);
+  if (last !== '') pushLine(framer, last, records);
+  records.push(...framer.end());
+  return { records, stats };
+}
+
+function scanned(
+  chunks: readonly Buffer[],
+  limits: FramingLimits,
+  check?: (scanner: ChunkScanner, framer: Framer, consumed: number) => void,
+): { records: LogRecord[]; stats: PipelineStats } {
+  const stats = newStats();
+  const framer = new Framer('t.log', limits, stats);
+  const scanner = new ChunkScanner(framer, stats, limits.maxLineBytes);
+  const records: LogRecord[] = [];
+  let consumed = 0;
+  for (const chunk of chunks) {
+    scanner.push(chunk, records);
+    consumed += chunk.length;
+    check?.(scanner, framer, consumed);
+  }
+  scanner.end(records);
+  return { records, stats };
+}
+
+// Line contents that exercise every branch of the framer: quiet access lines (status in every shape the
+// counter reads, and cut short), bodies on one line, multi-line bodies with declaration and header, prose
+// with the marker, JSON lines, high bytes and blank lines.
+const CONTENT = [
+  '1.2.3.4 - - [24/Nov/2026:10:00:00 +0000] "GET /a HTTP/1.1" 404 12 "-" "ua"',
+  '1.2.3.4 - - [24/Nov/2026:10:00:00 +0000] "GET /a HTTP/1.1" 200 12 "-" "ua"',
+  '1.2.3.4 - - "GET /a HTTP/1.1" 5',
+  '{"status":503,"request":"GET / HTTP/1.1"}',
+  '{"http_status":"301","msg":"x"}',
+  '{"DownstreamStatus":502}',
+  '{"msg":"no status here"}',
+  '{"status":4',
+  '{"status": "2',
+  '2026-11-24T10:00:00Z INFO all fine',
+  '2026-11-24 09:00:31,207 ERROR [sdk] request failed status=404',
+  '<?xml version="1.0" encoding="UTF-8"?>',
+  '<Error>',
+  '<Error><Code>NoSuchKey</Code><Message>é 报</Message></Error>',
+  '  <Code>AccessDenied</Code>',
+  '  <Message>denied</Message>',
+  '</Error>',
+  'x "<Error><Code>SlowDown</Code></Error>" 503',
+  'an Error in prose',
+  '{"resp_body":"<Error>\\n<Code>InternalError</Code>\\n</Error>","status":500}',
+  '',
+  ']>',
+  '\xe6\x8a\xa5 bytes',
+];
+
+type Shape = 'plain' | 'cri' | 'docker';
+
+function wrap(shape: Shape, content: string, variant: number): string {
+  if (shape === 'plain') return content;
+  if (shape === 'cri') {
+    if (variant === 3) return 'not a cri line';
+    return `2026-11-24T10:00:0${variant}.1Z stdout ${variant === 1 ? 'P' : 'F'} ${content}`;
+  }
+  if (variant === 3) return 'not docker json';
+  const log = variant === 1 ? content : `${content}\n`;
+  return JSON.stringify({ log, stream: 'stdout', time: '2026-11-24T10:00:00Z' });
+}
+
+const input = fc
+  .record({
+    shape: fc.constantFrom<Shape>('plain', 'cri', 'docker'),
+    lines: fc.array(
+      fc.record({
+        content: fc.oneof(
+          { weight: 8, arbitrary: fc.constantFrom(...CONTENT) },
+          { weight: 1, arbitrary: fc.string({ maxLength: 30 }) },
+          { weight: 1, arbitrary: fc.integer({ min: 40, max: 200 }).map((n) => `long ${'z'.repeat(n)}`) },
+        ),
+        variant: fc.integer({ min: 0, max: 5 }),
+        crlf: fc.boolean(),
+      }),
+      { maxLength: 40 },
+    ),
+    finalNewline: fc.boolean(),
+    maxLineBytes: fc.constantFrom(60, 100, 150, 1024),
+    sizes: fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 8 }),
+  })
+  .map(({ shape, lines, finalNewline, maxLineBytes, sizes }) => {
+    const text = lines.map((l) => wrap(shape, l.content, l.variant) + (l.crlf ? '\r' : '')).join('\n');
+    const bytes = Buffer.from(finalNewline && lines.length > 0 ? `${text}\n` : text, 'latin1');
+    const limits = { ...DEFAULT_LIMITS, maxLineBytes, maxBodyLines: 6 };
+    return { bytes, limits, sizes };
+  });
+
+const FORMATS = path.join(import.meta.dirname, 'fixtures/formats');
+
+describe('chunk scanner', () => {
+  it.each(fs.readdirSync(FORMATS).filter((f) => f.endsWith('.log')))(
+    'golden %s: the records of the line-by-line framer in whole, 1-byte and random chunks',
+    (name) => {
+      const bytes = fs.readFileSync(path.join(FORMATS, name));
+      const want = lineByLine(bytes, DEFAULT_LIMITS);
+      expect(want.records.length).toBeGreaterThan(0);
+      for (const chunks of [[bytes], cut(bytes, [1]), cut(bytes, [7, 300, 64, 1])]) {
+        expect(scanned(chunks, DEFAULT_LIMITS)).toEqual(want);
+      }
+    },
+  );
+
+  it('gives the records and counters of the line-by-line framer, for any input and chunking', () => {
+    fc.assert(
+      fc.property(input, ({ bytes, limits, sizes }) => {
+        const want = lineByLine(bytes, limits);
+        for (const chunks of [[bytes], cut(bytes, [1]), cut(bytes, sizes)]) {
+          expect(scanned(chunks, limits)).toEqual(want);
+        }
+      }),
+      { numRuns: 400, seed: 15 },
+    );
+  });
+
+  it('never offers a position past a held record, and always one at a line start', () => {
+    fc.assert(
+      fc.property(input, ({ bytes, limits, sizes }) => {
+        scanned(cut(bytes, sizes), limits, (scanner, framer, consumed) => {
+          const { offset, line } = scanner.position;
+          expect(offset).toBeLessThanOrEqual(consumed);
+          expect(offset === 0 || bytes[offset - 1] === 10).toBe(true);
+          const before = bytes.subarray(0, offset);
+          expect(line).toBe(before.length === 0 ? 0 : before.toString('latin1').split('\n').length - 1);
+          const held = framer.heldSince;
+          if (held !== undefined) expect(line).toBeLessThan(held);
+        });
+      }),
+      { numRuns: 300, seed: 16 },
+    );
+  });
+
+  it.each([
+    [
+      'an over-long line across many chunks is counted once',
+      'a\n'.concat('x'.repeat(500), '\nb\n'),
+      [7],
+      3,
+      1,
+    ],
+    [
+      'a line of exactly the bound with CRLF at a chunk edge is kept',
+      `${'y'.repeat(100)}\r\nz\n`,
+      [101],
+      2,
+      0,
+    ],
+    ['a line one byte over the bound with CRLF is skipped', `${'y'.repeat(101)}\r\nz\n`, [101], 2, 1],
+    ['a last line without a newline is a line', 'a\nb', [1], 2, 0],
+    ['a lone CR at the end is an empty line', 'a\n\r', [1], 2, 0],
+    ['empty input has no lines', '', [1], 0, 0],
+  ])('%s', (_name, text, sizes, lines, tooLong) => {
+    const limits = { ...DEFAULT_LIMITS, maxLineBytes: 100 };
+    const bytes = Buffer.from(text);
+    for (const chunks of [[bytes], cut(bytes, sizes), cut(bytes, [1])]) {
+      const { stats } = scanned(chunks, limits);
+      expect([stats.lines, stats.skipped['too-long'], stats.bytes]).toEqual([lines, tooLong, bytes.length]);
+    }
+  });
+});
