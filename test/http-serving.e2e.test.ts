@@ -22,11 +22,12 @@ describe('gzip of /metrics', () => {
   afterAll(async () => {
     cli.child.stdin?.end();
     await cli.exited;
+    fs.rmSync(dir, { recursive: true, force: true });
   });
+  const dir = fs.mkdtempSync('/tmp/oee-gzip-');
 
   /** Raw bytes and headers with exactly these request headers (fetch would add and undo gzip itself). */
   function curl(headers: string[]): { head: string; body: Buffer } {
-    const dir = fs.mkdtempSync('/tmp/oee-gzip-');
     const bodyFile = path.join(dir, 'body');
     const head = execFileSync(
       'curl',
@@ -115,6 +116,7 @@ describe('Go exporter flag spellings', () => {
     } finally {
       cli.child.stdin?.end();
       await cli.exited;
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

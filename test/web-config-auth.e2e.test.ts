@@ -12,6 +12,7 @@ let pki: Pki;
 beforeAll(() => {
   pki = makePki();
 });
+afterAll(() => fs.rmSync(pki.dir, { recursive: true, force: true }));
 
 async function serve(name: string, yaml: string): Promise<{ url: string; cli: RunningCli; file: string }> {
   const file = path.join(pki.dir, name);

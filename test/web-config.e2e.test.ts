@@ -16,6 +16,7 @@ let configs = 0;
 beforeAll(() => {
   pki = makePki();
 });
+afterAll(() => fs.rmSync(pki.dir, { recursive: true, force: true }));
 
 interface Served {
   url: string;
@@ -114,6 +115,13 @@ describe('client_auth_type: each of the five values', () => {
       const got = [];
       for (const client of Object.values(clients())) got.push(verdict(await tlsGet(s.url, client)));
       expect(got).toEqual(expected);
+      // openssl s_client prints the signature algorithms of a CertificateRequest only when the server sent one.
+      const { host } = new URL(s.url);
+      const probe = spawnSync('openssl', ['s_client', '-connect', host, '-CAfile', pki.ca], {
+        input: '',
+        encoding: 'utf8',
+      });
+      expect(/Requested Signature Algorithms/.test(probe.stdout)).toBe(mode !== 'NoClientCert');
     } finally {
       await s.stop();
     }
