@@ -13,7 +13,6 @@ import { parseArgs } from 'node:util';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
-const peer = path.resolve(root, '../shared/peer');
 const cli = path.join(root, 'dist/cli.js');
 
 const { values } = parseArgs({
@@ -33,19 +32,13 @@ function corpus(shape) {
   const file = path.join(values.dir, `${shape}-${lines}.log`);
   if (fs.existsSync(file) && fs.existsSync(`${file}.truth.json`)) return file;
   process.stderr.write(`generating ${file}\n`);
-  const peerGen = path.join(peer, 'gen-corpus.mjs');
-  if (shape === 'nginx' && fs.existsSync(peerGen)) {
-    execFileSync(process.execPath, [peerGen, '--out', file, '--lines', String(lines)], { stdio: 'ignore' });
-  } else {
-    const own = shape === 'nginx' ? 'json' : shape; // without the peer generator, nginx falls back to JSON lines
-    execFileSync(
-      process.execPath,
-      [path.join(here, 'gen-corpus.mjs'), '--shape', own, '--out', file, '--lines', String(lines)],
-      {
-        stdio: 'ignore',
-      },
-    );
-  }
+  const [generator, ...shapeArgs] =
+    shape === 'nginx' ? ['gen-nginx-corpus.mjs'] : ['gen-corpus.mjs', '--shape', shape];
+  execFileSync(
+    process.execPath,
+    [path.join(here, generator), ...shapeArgs, '--out', file, '--lines', String(lines)],
+    { stdio: 'ignore' },
+  );
   return file;
 }
 
@@ -110,16 +103,14 @@ function verify(result, file) {
 }
 
 function mtail(file) {
-  const script = path.join(peer, 'run-mtail.sh');
-  if (values['no-mtail'] || !fs.existsSync(script)) return undefined;
+  if (values['no-mtail']) return undefined;
   try {
     execFileSync('sh', ['-c', 'command -v mtail && test -x /usr/bin/time'], { stdio: 'ignore' });
   } catch {
-    process.stderr.write(
-      'mtail or /usr/bin/time not installed: skipping the peer (apt-get install -y mtail time)\n',
-    );
+    console.log('mtail: not installed, no peer row (apt-get install mtail time)');
     return undefined;
   }
+  const script = path.join(here, 'run-mtail.sh');
   const out = execFileSync('bash', [script, file], { encoding: 'utf8' });
   const m =
     /in ([\d.]+) s wall \(user [\d.]+ \+ sys [\d.]+ = ([\d.]+) s CPU, max RSS ([\d.]+) MiB\) = (\d+) lines\/s, ([\d.]+) MB\/s/.exec(
@@ -154,10 +145,10 @@ for (const shape of values.shapes.split(',')) {
     'peak RSS MiB': r.rss,
     counts: verify(r, file),
   });
-  if (r.metricsFile && shape === 'nginx' && fs.existsSync(path.join(peer, 'verify-counts.mjs'))) {
+  if (r.metricsFile && shape === 'nginx') {
     const check = execFileSync(
       process.execPath,
-      [path.join(peer, 'verify-counts.mjs'), `${file}.truth.json`, r.metricsFile, '--format', 'prom'],
+      [path.join(here, 'verify-counts.mjs'), `${file}.truth.json`, r.metricsFile, '--format', 'prom'],
       {
         encoding: 'utf8',
       },

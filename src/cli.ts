@@ -2,7 +2,6 @@
 // The command line: the only place that reads argv and the environment, sets exit codes and handles signals.
 // The shebang caps V8's young generation at 4 MiB: the default (16) lets RSS grow to ~150 MiB for no speed
 // gain, 2 MiB spends a fifth of the run in GC.
-import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { codesJson, codesTable, explain, explainUnknown } from './catalog/render.js';
 import { DEFAULT_PORT, type FollowConfig, parseFlags, type RunConfig, runConfig } from './config.js';
@@ -12,8 +11,10 @@ import { type Logger, operationalLogger } from './log.js';
 import { runBatch } from './pipeline.js';
 import { eventPrinter } from './sinks/events.js';
 import type { CounterState, ExporterMetrics } from './sinks/metrics.js';
+import { checkOutputFile, writeAtomically } from './sinks/output-file.js';
 import { Summary } from './sinks/summary.js';
 import { checkReadable, STDIN } from './sources/files.js';
+import { globToRegExp } from './sources/glob.js';
 import { newStats, type PipelineStats } from './stats.js';
 
 const HELP = `Usage: oss-error-exporter [options] [FILE...]
@@ -63,6 +64,30 @@ Commands:
   report [FILE...] -o F   an offline HTML incident report (timeline, codes, buckets, keys, spikes) from the logs
 `;
 
+const SUBCOMMAND_HELP = {
+  codes: `Usage: oss-error-exporter codes [--json]
+
+Prints the error catalogue: every row of the OSS error reference with its HTTP status, class, category and
+description (as a table, or as JSON with --json).
+`,
+  explain: `Usage: oss-error-exporter explain CODE
+
+Prints one catalogue entry: status, class, category and description. The usual spellings are accepted
+(InternalError finds the document's InternalErrror). Exits 1 when the code is not in the catalogue.
+`,
+  report: `Usage: oss-error-exporter report [FILE...] [-o report.html]
+
+Reads the logs once (files in order, '-' or none for stdin, .gz decompressed) and writes one offline HTML page:
+timeline, codes, buckets, keys, status codes and spikes.
+
+Options:
+  -o, --output FILE       where the page goes (default report.html)
+  --max-line-length SIZE  skip (and count) longer lines (default 1MiB)
+  --log-level LEVEL       operational log level on stderr (default info)
+  -h, --help              this help
+`,
+} as const;
+
 function version(): string {
   const require = createRequire(import.meta.url);
   return (require('../package.json') as { version: string }).version;
@@ -70,6 +95,12 @@ function version(): string {
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'codes' || command === 'explain' || command === 'report') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(SUBCOMMAND_HELP[command]);
+      return 0;
+    }
+  }
   if (command === 'codes') {
     const { values } = parseFlags({ args: rest, options: { json: { type: 'boolean' } } });
     process.stdout.write(values.json ? codesJson() : codesTable());
@@ -108,6 +139,7 @@ async function report(args: readonly string[]): Promise<number> {
   );
   const output = values.output ?? 'report.html';
   checkReadable(config.files);
+  checkOutputFile('-o', output);
   const log = operationalLogger(values['log-level'] ?? 'info');
   const { ReportAggregator } = await import('./report/aggregate.js');
   const { renderReport } = await import('./report/render.js');
@@ -150,6 +182,7 @@ async function batch(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${version()}\n`);
     return 0;
   }
+  if (config.metricsFile !== undefined) checkOutputFile('--metrics-file', config.metricsFile);
   const log = operationalLogger(config.logLevel);
   if (config.follow) return follow(config, config.follow, log);
   checkReadable(config.files);
@@ -202,6 +235,8 @@ interface Exporter {
  * says otherwise; stdin is read until it ends. A first signal drains and saves positions, a second exits at once.
  */
 async function follow(config: RunConfig, options: FollowConfig, log: Logger): Promise<number> {
+  if (options.positionsFile !== undefined) checkOutputFile('--positions', options.positionsFile);
+  checkGlobs(config.files, options.excludes);
   const stats = newStats();
   const withServer: RunConfig = {
     ...config,
@@ -304,11 +339,20 @@ async function startExporter(config: RunConfig, stats: PipelineStats, log: Logge
   return exporter;
 }
 
-/** For node_exporter's textfile collector: a reader never sees a half-written file. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(temp, text);
-  await fs.rename(temp, file);
+/** A pattern that cannot be a glob (`[z-a].log`) is a bad flag, not a crash at the first poll. */
+function checkGlobs(patterns: readonly string[], excludes: readonly string[]): void {
+  for (const [flag, list] of [
+    ['FILE', patterns],
+    ['--exclude', excludes],
+  ] as const) {
+    for (const pattern of list) {
+      try {
+        globToRegExp(pattern);
+      } catch (error) {
+        throw new ConfigError(`${flag} '${pattern}': not a valid glob (${(error as Error).message})`);
+      }
+    }
+  }
 }
 
 /** A one-line progress report on a terminal, rewritten in place every second. */

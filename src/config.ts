@@ -81,14 +81,29 @@ const UNITS: Readonly<Record<string, number>> = {
   gib: 1024 ** 3,
 };
 
-/** `1MiB`, `64KiB`, `500kB`, `1048576` → a count; the flag name goes in any error. */
-export function parseSize(flag: string, text: string): number {
+/** A size as people write it, for messages: 1024 → `1KiB`. */
+function formatSize(bytes: number): string {
+  for (const [unit, n] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
+    if (bytes >= n && bytes % n === 0) return `${bytes / n}${unit}`;
+  }
+  return String(bytes);
+}
+
+/** `1MiB`, `64KiB`, `500kB`, `1048576` → a count in [min, max]; the flag name goes in any error. */
+export function parseSize(flag: string, text: string, min: number, max: number): number {
   const m = /^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$/.exec(text.trim());
   const unit = m ? UNITS[(m[2] as string).toLowerCase()] : undefined;
   if (!m || unit === undefined)
     throw new ConfigError(`--${flag}: not a size: '${text}' (use e.g. 1048576, 64KiB, 1MiB)`);
   const n = Math.floor(Number(m[1]) * unit);
-  if (n < 1) throw new ConfigError(`--${flag}: must be at least 1: '${text}'`);
+  if (n < min || n > max)
+    throw new ConfigError(
+      `--${flag}: expected a size from ${formatSize(min)} to ${formatSize(max)}, got '${text}'`,
+    );
   return n;
 }
 
@@ -132,16 +147,21 @@ export const RUN_OPTIONS = {
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** `250ms`, `5s`, `2m`, `1h` → milliseconds; the flag name goes in any error. */
-export function parseDuration(flag: string, text: string, minMs: number): number {
+/** `250ms`, `5s`, `2m`, `1h` → milliseconds in [minMs, maxMs]; the flag name goes in any error. */
+export function parseDuration(flag: string, text: string, minMs: number, maxMs: number): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
   const ms = m ? Number(m[1]) * (DURATION_UNITS[m[2] as string] as number) : Number.NaN;
-  if (!(ms >= minMs))
+  if (!(ms >= minMs && ms <= maxMs))
     throw new ConfigError(
-      `--${flag}: expected a duration of at least ${minMs}ms such as 250ms, 5s or 1m, got '${text}'`,
+      `--${flag}: expected a duration from ${minMs}ms to ${maxMs / 3_600_000}h such as 250ms, 5s or 1m, got '${text}'`,
     );
   return ms;
 }
+
+/** Line length bounds: a follow reader holds one line's worth of buffer per file. */
+export const LINE_LENGTH_RANGE = { min: 1024, max: 64 * 1024 ** 2 } as const;
+/** Durations past an hour are mistakes (and Node's timers wrap past 2^31-1 ms). */
+const HOUR = 3_600_000;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -211,7 +231,12 @@ export function runConfig(
       if (values[flag] !== undefined) throw new ConfigError(`--${flag}: only with --follow`);
     }
   }
-  const maxLineBytes = parseSize('max-line-length', values['max-line-length'] ?? DEFAULTS.maxLineLength);
+  const maxLineBytes = parseSize(
+    'max-line-length',
+    values['max-line-length'] ?? DEFAULTS.maxLineLength,
+    LINE_LENGTH_RANGE.min,
+    LINE_LENGTH_RANGE.max,
+  );
   return Object.freeze({
     help: values.help === true,
     version: values.version === true,
@@ -242,16 +267,19 @@ export function runConfig(
               'positions-interval',
               values['positions-interval'] ?? FOLLOW_DEFAULTS.positionsInterval,
               100,
+              HOUR,
             ),
             rotateWaitMs: parseDuration(
               'rotate-wait',
               values['rotate-wait'] ?? FOLLOW_DEFAULTS.rotateWait,
               0,
+              HOUR,
             ),
             pollIntervalMs: parseDuration(
               'poll-interval',
               values['poll-interval'] ?? FOLLOW_DEFAULTS.pollInterval,
               10,
+              HOUR,
             ),
             resetCounters: values['reset-counters'] === true,
           })

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CATALOG, KNOWN_CODES, lookupCode, statusClass } from '../src/catalog/index.js';
 
-const SEED = path.resolve(import.meta.dirname, '../../shared/seeds/000_b3594aa1f41ae7fe.txt');
+const SEED = path.resolve(import.meta.dirname, '../docs/reference/oss-error-response.md');
 
 /** The seed's HTML tables are not well formed (a stray </tbody>, a row without <tr>): read cells in threes. */
 function seedRows(): { code: string; description: string; status: number }[] {

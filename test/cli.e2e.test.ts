@@ -81,6 +81,41 @@ describe('oss-error-exporter (batch)', () => {
     ['a bad duration', ['-F', '--poll-interval', 'soon'], '--poll-interval: expected a duration'],
     ['explain without a code', ['explain'], 'explain: expected exactly one CODE'],
     ['a bad log level', ['--log-level', 'loud'], '--log-level: expected one of'],
+    [
+      'a line length past its range',
+      ['--max-line-length', '5GiB'],
+      "--max-line-length: expected a size from 1KiB to 64MiB, got '5GiB'",
+    ],
+    ['a line length below its range', ['--max-line-length', '10'], '--max-line-length: expected a size'],
+    [
+      'a poll interval past what a timer can wait',
+      ['-F', '--poll-interval', '100000000h', 'x.log'],
+      "--poll-interval: expected a duration from 10ms to 1h such as 250ms, 5s or 1m, got '100000000h'",
+    ],
+    [
+      'a rotate wait past its range',
+      ['-F', '--rotate-wait', '2h', 'x.log'],
+      '--rotate-wait: expected a duration',
+    ],
+    [
+      'a positions interval past its range',
+      ['-F', '--positions-interval', '90m', 'x.log'],
+      '--positions-interval: expected a duration',
+    ],
+    ['a bad glob', ['-F', '[z-a].log'], "FILE '[z-a].log': not a valid glob"],
+    ['a bad exclude glob', ['-F', '--exclude', '[z-a]', 'x.log'], "--exclude '[z-a]': not a valid glob"],
+    [
+      'a report into a missing folder',
+      ['report', SAMPLE, '-o', '/no/such/dir/r.html'],
+      '-o /no/such/dir/r.html: no such directory /no/such/dir',
+    ],
+    [
+      'a metrics file into a missing folder',
+      ['--metrics-file', '/no/such/dir/m.prom', SAMPLE],
+      '--metrics-file /no/such/dir/m.prom: no such directory /no/such/dir',
+    ],
+    ['a metrics file that is a directory', ['--metrics-file', os.tmpdir(), SAMPLE], 'is a directory'],
+    ['a positions file that is a directory', ['-F', '--positions', os.tmpdir(), 'x.log'], 'is a directory'],
   ])('rejects %s with one line that names it, exit 2', (_name, args, message) => {
     const r = run(args);
     expect(r.status).toBe(2);
@@ -97,6 +132,25 @@ describe('oss-error-exporter (batch)', () => {
     server.close();
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(`oss-error-exporter: --listen 127.0.0.1:${port}: EADDRINUSE`);
+  });
+
+  it('checks --metrics-file before reading any input', async () => {
+    // stdin stays open: a check made after reading would wait for it forever instead of exiting.
+    const cli = spawnCli(['--metrics-file', '/no/such/dir/m.prom']);
+    expect(await cli.exited).toBe(2);
+    expect(cli.stderr()).toContain('--metrics-file /no/such/dir/m.prom');
+  });
+
+  it.each([
+    ['codes', 'Usage: oss-error-exporter codes'],
+    ['explain', 'Usage: oss-error-exporter explain CODE'],
+    ['report', 'Usage: oss-error-exporter report'],
+  ])('answers %s --help with its usage, exit 0', (command, usage) => {
+    for (const flag of ['--help', '-h']) {
+      const r = run([command, flag]);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(usage);
+    }
   });
 
   it('prints the catalogue: 81 rows as JSON, a table otherwise', () => {

@@ -1,10 +1,11 @@
 // A real Prometheus (Debian's package) scraping the real exporter on loopback and answering rate().
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { listeningUrl, type RunningCli, SAMPLE, spawnCli, waitFor } from './helpers/cli.js';
 import { type RunningPrometheus, startPrometheus } from './helpers/prometheus.js';
+import { describeWithTools } from './helpers/tools.js';
 
-describe('a real Prometheus scraping the exporter', () => {
+describeWithTools(['prometheus'])('a real Prometheus scraping the exporter', () => {
   let cli: RunningCli;
   let prometheus: RunningPrometheus;
 

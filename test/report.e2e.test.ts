@@ -6,16 +6,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { incidentLog } from '../docs/screenshot.mjs';
 import { CLI, SAMPLE } from './helpers/cli.js';
+import { describeWithTools } from './helpers/tools.js';
 
 const HOSTILE = [
   '10.0.0.1 - - [24/Nov/2026:07:00:00 +0000] "GET /b/k HTTP/1.1" 404 1 "-" "ua" "<Error><Code>NoSuchKey</Code><Key>&lt;/script&gt;&lt;script&gt;window.pwned=1&lt;/script&gt;</Key><BucketName>b</BucketName><RequestId>&lt;img src=x onerror=window.pwned=2&gt;</RequestId></Error>"',
   '10.0.0.1 - - [24/Nov/2026:07:00:01 +0000] "GET /b/k HTTP/1.1" 400 1 "-" "ua" "<Error><Code>&lt;b&gt;Bold&lt;/b&gt;</Code><Message>&lt;!-- x --&gt;</Message></Error>"',
 ].join('\n');
 
-describe('the incident report in a browser', () => {
+describeWithTools(['chromium'])('the incident report in a browser', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-report-'));
   const html = path.join(dir, 'report.html');
   const logs = [SAMPLE, path.join(dir, 'incident.log'), path.join(dir, 'hostile.log')];
@@ -131,5 +132,30 @@ describe('the incident report in a browser', () => {
     expect(await hostile.textContent('#codes')).toContain('<b>Bold</b>');
     expect(await hostile.textContent('#codes')).toContain('<img src=x onerror=window.pwned=2>');
     expect(await hostile.textContent('#keys')).toContain('</script><script>window.pwned=1</script>');
+  });
+
+  it('renders a log with no errors at all: every table says none, no script error', async () => {
+    const quiet = path.join(dir, 'quiet.log');
+    fs.writeFileSync(
+      quiet,
+      '10.0.0.1 - - [24/Nov/2026:07:00:00 +0000] "GET /b/k HTTP/1.1" 200 12 "-" "ua"\nnot an access log line\n',
+    );
+    const quietHtml = path.join(dir, 'quiet.html');
+    execFileSync(process.execPath, [CLI, 'report', quiet, '-o', quietHtml], { stdio: 'pipe' });
+    const errors: string[] = [];
+    const empty = await browser.newPage();
+    empty.on('pageerror', (e) => errors.push(e.message));
+    empty.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await empty.goto(`file://${quietHtml}`);
+    await empty.waitForSelector('#spikes tr:nth-child(2)');
+    expect(errors).toEqual([]);
+    for (const id of ['codes', 'buckets', 'keys', 'statuses', 'spikes']) {
+      const rows = await empty.$$eval(`#${id} tr`, (trs) => trs.slice(1).map((tr) => tr.textContent));
+      expect({ id, rows }).toEqual({ id, rows: ['none'] });
+    }
+    expect(await empty.textContent('#inputs')).toContain('errors (events)');
+    expect(await empty.$$('canvas')).toHaveLength(0);
   });
 });

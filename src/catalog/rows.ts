@@ -1,4 +1,4 @@
-// The error-code table of the seed document (shared/seeds/000_b3594aa1f41ae7fe.txt), row for row, spellings kept.
+// The error-code table of the seed document (docs/reference/oss-error-response.md), row for row, spellings kept.
 import type { Category } from './types.js';
 
 /** One row of the seed table: code, HTTP status, dashboard category, description. */

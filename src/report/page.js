@@ -26,7 +26,12 @@
         tr.append(cell instanceof Node ? el('td').appendChild(cell).parentNode : el('td', cell));
       t.append(tr);
     }
-    if (rows.length === 0) t.append(el('tr')).append(el('td', 'none', 'muted'));
+    if (rows.length === 0) {
+      // append() returns nothing: build the row first, then add it.
+      const none = el('tr');
+      none.append(el('td', 'none', 'muted'));
+      t.append(none);
+    }
   }
 
   // Inputs and totals.
