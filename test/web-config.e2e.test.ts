@@ -299,7 +299,11 @@ describe('files that change while serving', () => {
       expect((await tlsGet(s.url, { ca: pki.ca })).serverCn).toBe('localhost');
       fs.copyFileSync(pki.rotatedKey, key);
       expect((await tlsGet(s.url, { ca: pki.ca })).serverCn).toBe('rotated.localhost');
-      expect(s.cli.stderr()).toMatch(/"level":"error".*does not match.*previous one stays in force/);
+      await waitFor('the half-rotation to be logged', () =>
+        /"level":"error".*does not match.*previous one stays in force/.test(s.cli.stderr())
+          ? true
+          : undefined,
+      );
     } finally {
       await s.stop();
     }
@@ -319,6 +323,13 @@ describe('files that change while serving', () => {
       );
       fs.writeFileSync(s.file, tlsYaml('  client_auth_type: Sometimes\n'));
       expect(verdict(await tlsGet(s.url, { ca: pki.ca }))).toBe('refused');
+      fs.writeFileSync(s.file, 'basic_auth_users: {}\n');
+      expect(verdict(await tlsGet(s.url, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey }))).toBe(
+        'ok',
+      );
+      await waitFor('the restart notice', () =>
+        s.cli.stderr().includes('turning TLS on or off needs a restart') ? true : undefined,
+      );
       await waitFor('the refusal to be logged', () =>
         s.cli.stderr().includes('client_auth_type: expected one of') ? true : undefined,
       );
