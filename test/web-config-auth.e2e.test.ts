@@ -178,8 +178,10 @@ describe('a flood of wrong passwords (bcrypt cost 10, as htpasswd -B makes)', ()
       // Every guess was refused: 401 after a bcrypt check, 429 when the checks in progress were at their bound.
       expect(Object.keys(statuses).sort()).toEqual(['401', '429']);
       expect(statuses['401']).toBeGreaterThan(0);
-      // bcrypt on the main thread (the old way) put /healthz at ~600 ms under such a flood.
-      expect(figures.healthzMsDuring.p95).toBeLessThan(150);
+      // bcrypt on the main thread (the old way) gave a 389 ms median and 2.3 s 95th percentile here; alone on
+      // the machine this gives a few ms. The bounds leave room for a machine busy with other tests.
+      expect(figures.healthzMsDuring.p50).toBeLessThan(100);
+      expect(figures.healthzMsDuring.p95).toBeLessThan(500);
       expect(ingestedMs).toBeLessThan(4_000);
     } finally {
       await stop(s.cli);
