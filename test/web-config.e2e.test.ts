@@ -1,6 +1,7 @@
 // The exporter-toolkit web config against the real CLI: TLS, the five client-auth modes, SANs, versions, ciphers, rotation.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -281,6 +282,25 @@ describe('http_server_config', () => {
     } finally {
       await h2.stop();
       await h1.stop();
+    }
+  });
+});
+
+describe('a TLS client that never handshakes', () => {
+  it('is cut off after about 5 s (Node would wait 120 s)', async () => {
+    const s = await serve(tlsYaml());
+    const { hostname, port } = new URL(s.url);
+    try {
+      const started = performance.now();
+      const closedAfter = await new Promise<number>((resolve) => {
+        const socket = net.connect(Number(port), hostname);
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(performance.now() - started));
+      });
+      expect(closedAfter).toBeGreaterThan(4_000);
+      expect(closedAfter).toBeLessThan(8_000);
+    } finally {
+      await s.stop();
     }
   });
 });

@@ -47,6 +47,7 @@ interface Reply {
 
 /** The timeouts every server gets (see docs/metrics.md): a slow or silent client never holds a scrape. */
 interface Timeouts {
+  connectionsCheckingInterval: number;
   headersTimeout: number;
   requestTimeout: number;
   keepAliveTimeout: number;
@@ -94,7 +95,13 @@ export async function startServer(metrics: ExporterMetrics, options: ServerOptio
   if (t === undefined) {
     server = http.createServer(base, handler);
   } else {
-    const tlsOptions = { ...base, ...secureContextOptions(t), ...serverAuthOptions(t.clientAuth) };
+    const tlsOptions = {
+      ...base,
+      ...secureContextOptions(t),
+      ...serverAuthOptions(t.clientAuth),
+      // A client that connects and never finishes the handshake is cut off like a slow-header one (not 120 s).
+      handshakeTimeout: 5_000,
+    };
     // HTTP/2 by ALPN, HTTP/1.1 for everyone else, as Go's server does; `http2: false` offers HTTP/1.1 only.
     const secure = initial.http2
       ? http2.createSecureServer({ ...tlsOptions, allowHTTP1: true }, handler)
@@ -105,6 +112,8 @@ export async function startServer(metrics: ExporterMetrics, options: ServerOptio
     server = secure;
   }
   Object.assign(server, {
+    // The HTTP/2 server (for its HTTP/1.1 side) reads this property, not the option.
+    connectionsCheckingInterval: 1_000,
     headersTimeout: 5_000,
     requestTimeout: 10_000,
     keepAliveTimeout: 5_000,
