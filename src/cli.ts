@@ -49,9 +49,12 @@ Follow mode (a sidecar, a DaemonSet, \`tail -F … |\`):
   --reset-counters        start the counters from zero even when positions hold saved values
 
 Metrics:
-  --listen HOST:PORT      serve /metrics, /healthz, /readyz while reading (':9817' = every interface)
+  --listen HOST:PORT      serve /metrics, /healthz, /readyz while reading (':9817' = every interface);
+                          also --web.listen-address
   --metrics-file FILE     write the final metrics there (node_exporter textfile collector), atomically
-  --web-config FILE       TLS and basic auth, Prometheus exporter-toolkit format
+  --web-config FILE       TLS, mTLS, headers, basic auth, rate limit: Prometheus exporter-toolkit format,
+                          re-read when it or a certificate changes; also --web.config.file
+  --web.telemetry-path P  serve the metrics at P (default /metrics)
   --label-bucket          add oss_errors_by_bucket_total{bucket,class}
   --max-buckets N         distinct bucket label values before 'other' (default 100)
   --max-unknown-codes N   distinct codes outside the catalogue before 'other' (default 100)
@@ -323,13 +326,16 @@ async function startExporter(config: RunConfig, stats: PipelineStats, log: Logge
     processMetrics: config.listen !== undefined,
   });
   exporter.metrics = metrics;
-  const web = config.webConfig === undefined ? {} : loadWebConfig(config.webConfig);
+  // Checked at start even when nothing is served, so a broken file is found before it is needed.
+  if (config.webConfig !== undefined && config.listen === undefined) loadWebConfig(config.webConfig);
   const server =
     config.listen &&
     (await startServer(metrics, {
       listen: config.listen,
-      web,
+      webConfigFile: config.webConfig,
+      telemetryPath: config.telemetryPath,
       ready: () => exporter.ready?.() ?? exporter.reading,
+      log,
     }));
   if (server) log.info({ url: server.url }, `listening on ${server.url}`);
   exporter.close = async () => {

@@ -33,10 +33,10 @@ export interface ListenAddress {
 }
 
 /** `HOST:PORT`, `:PORT`, `[::1]:PORT`; the flag name goes in any error. */
-export function parseListen(text: string): ListenAddress {
+export function parseListen(text: string, flag = 'listen'): ListenAddress {
   const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
   const port = m ? Number(m[3]) : Number.NaN;
-  if (!m || port > 65535) throw new ConfigError(`--listen: expected HOST:PORT or :PORT, got '${text}'`);
+  if (!m || port > 65535) throw new ConfigError(`--${flag}: expected HOST:PORT or :PORT, got '${text}'`);
   const host = m[1] ?? m[2];
   return { host: host === '' ? undefined : host, port };
 }
@@ -54,6 +54,8 @@ export interface RunConfig {
   listen: ListenAddress | undefined;
   metricsFile: string | undefined;
   webConfig: string | undefined;
+  /** Where /metrics is served; `--web.telemetry-path`. */
+  telemetryPath: string;
   metrics: Omit<MetricsOptions, 'version' | 'processMetrics'>;
   follow: FollowConfig | undefined;
 }
@@ -136,6 +138,10 @@ export const RUN_OPTIONS = {
   listen: { type: 'string' },
   'metrics-file': { type: 'string' },
   'web-config': { type: 'string' },
+  // The Go exporters' spellings (exporter-toolkit, node_exporter), beside ours.
+  'web.listen-address': { type: 'string' },
+  'web.config.file': { type: 'string' },
+  'web.telemetry-path': { type: 'string' },
   'label-bucket': { type: 'boolean' },
   'max-buckets': { type: 'string' },
   'max-unknown-codes': { type: 'string' },
@@ -183,6 +189,34 @@ export function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typ
     const message = (error as Error).message.split('\n')[0] ?? String(error);
     throw new ConfigError(message.replace(/\. To specify a positional argument.*$/, ''));
   }
+}
+
+/** One value from a flag and its Go-style alias; both given with different values is an error naming them. */
+function aliased(values: Record<string, unknown>, ours: string, go: string): string | undefined {
+  const a = values[ours] as string | undefined;
+  const b = values[go] as string | undefined;
+  if (a !== undefined && b !== undefined && a !== b)
+    throw new ConfigError(`--${ours} '${a}' and --${go} '${b}' disagree: give one`);
+  return a ?? b;
+}
+
+function webFlags(
+  values: Record<string, unknown>,
+): Pick<RunConfig, 'listen' | 'webConfig' | 'telemetryPath'> {
+  const listen = aliased(values, 'listen', 'web.listen-address');
+  const telemetryPath = (values['web.telemetry-path'] as string | undefined) ?? '/metrics';
+  if (!/^\/[^?#\s]*$/.test(telemetryPath) || ['/healthz', '/readyz'].includes(telemetryPath))
+    throw new ConfigError(
+      `--web.telemetry-path: expected a path starting with '/' other than /healthz and /readyz, got '${telemetryPath}'`,
+    );
+  return {
+    listen:
+      listen === undefined
+        ? undefined
+        : parseListen(listen, values.listen === undefined ? 'web.listen-address' : 'listen'),
+    webConfig: aliased(values, 'web-config', 'web.config.file'),
+    telemetryPath,
+  };
 }
 
 export function runConfig(
@@ -233,9 +267,8 @@ export function runConfig(
     summary: values['no-summary'] !== true,
     progress: isTTY && values['no-progress'] !== true,
     logLevel: oneOf('log-level', values['log-level'] ?? 'info', LOG_LEVELS),
-    listen: values.listen === undefined ? undefined : parseListen(values.listen),
+    ...webFlags(values),
     metricsFile: values['metrics-file'],
-    webConfig: values['web-config'],
     follow:
       values.follow === true
         ? Object.freeze({

@@ -1,4 +1,4 @@
-// Operational log: pino JSON lines on stderr, written synchronously so nothing is lost at exit.
+// Operational log: pino JSON lines on stderr with ISO 8601 time and level names, written synchronously so nothing is lost at exit.
 import pino from 'pino';
 import { redactText } from './extract/redact.js';
 
@@ -13,6 +13,10 @@ function redactArg(arg: unknown): unknown {
   );
 }
 
+/**
+ * `{"level":"info","time":"2026-01-02T03:04:05.678Z","msg":"…"}`: the same time convention as the events on
+ * stdout, and level names a reader (or a log shipper's severity mapping) needs no table for.
+ */
 export function operationalLogger(level: string): Logger {
   return pino(
     {
@@ -24,6 +28,8 @@ export function operationalLogger(level: string): Logger {
           method.apply(this, args.map(redactArg) as Parameters<typeof method>);
         },
       },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
     },
     pino.destination({ dest: 2, sync: true }),
   );
