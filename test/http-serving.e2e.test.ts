@@ -6,8 +6,9 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptsGzip } from '../src/sinks/http.js';
 import { CLI, listeningUrl, parseScrape, type RunningCli, SAMPLE, spawnCli, waitFor } from './helpers/cli.js';
+import { describeWithTools } from './helpers/tools.js';
 
-describe('gzip of /metrics', () => {
+describeWithTools(['curl'])('gzip of /metrics', () => {
   let cli: RunningCli;
   let url: string;
   beforeAll(async () => {
