@@ -15,6 +15,7 @@ import {
   unwrapCri,
   unwrapDocker,
 } from './container.js';
+import { type HeldRecord, insideOpenElement, SdkAssembly } from './sdk-assembly.js';
 
 export interface FramingLimits {
   /** Longer lines (and joined partial lines), in bytes, are skipped and counted. */
@@ -59,6 +60,9 @@ export class Framer {
   private beforeStart = 0;
   private partial: { text: string; start: number; time: string | undefined } | undefined;
   private assembly: Assembly | undefined;
+  private readonly sdk: SdkAssembly;
+  // Whether the line in `previousLine` went to extraction: a multi-line SDK error must not take it twice.
+  private previousExtracted = false;
 
   constructor(
     private readonly source: string,
@@ -68,6 +72,7 @@ export class Framer {
     firstLine = 0,
   ) {
     this.lineNo = firstLine;
+    this.sdk = new SdkAssembly(limits.maxBodyLines, limits.maxBodyChars);
   }
 
   /** The physical line number of the last line pushed. */
@@ -80,7 +85,7 @@ export class Framer {
    * undefined. Follow mode never commits an offset past it, so a restart reads that record again whole.
    */
   get heldSince(): number | undefined {
-    return this.assembly?.start ?? this.partial?.start;
+    return this.assembly?.start ?? this.sdk.heldSince ?? this.partial?.start;
   }
 
   /** Accounts for input bytes as they arrive, before any line is cut from them. */
@@ -105,7 +110,7 @@ export class Framer {
     this.format ??= sniffFormat(line);
     if (this.format === 'plain') {
       countRequest(this.stats, cheapStatus(line));
-      if (this.assembly === undefined && !mayHoldBody(line)) {
+      if (this.idle && !mayHoldBody(line)) {
         this.remember(line);
         return undefined;
       }
@@ -123,11 +128,23 @@ export class Framer {
       out.push(...this.logical(text, start, time));
     }
     if (this.assembly) out.push(this.finishAssembly());
+    const held = this.sdk.end();
+    if (held) out.push(this.heldRecord(held));
     return out;
   }
 
+  /** No multi-line record under way: a quiet line may leave on the cheap check. */
+  private get idle(): boolean {
+    return this.assembly === undefined && this.sdk.heldSince === undefined;
+  }
+
+  private heldRecord(held: HeldRecord): LogRecord {
+    this.stats.candidates++;
+    return this.record(held.text, held.start, held.runtimeTime, held.header);
+  }
+
   private container(line: string): LogRecord[] | undefined {
-    if (this.partial === undefined && this.assembly === undefined) {
+    if (this.partial === undefined && this.idle) {
       // Fast path: a complete record without a body marker is counted and dropped without unwrapping it.
       if (this.format === 'cri') {
         const start = criContentStart(line);
@@ -145,7 +162,7 @@ export class Framer {
     const record = this.format === 'cri' ? unwrapCri(line) : unwrapDocker(line);
     if (record === undefined) {
       // A line the container format does not explain (blank, foreign) still takes the cheap check.
-      if (this.assembly === undefined && !mayHoldBody(line)) {
+      if (this.idle && !mayHoldBody(line)) {
         this.remember(line);
         return undefined;
       }
@@ -169,7 +186,7 @@ export class Framer {
       if (this.format === 'cri') countRequest(this.stats, cheapStatus(text));
       return this.logical(text, start, time);
     }
-    if (this.assembly === undefined && !mayHoldBody(record.text)) {
+    if (this.idle && !mayHoldBody(record.text)) {
       this.remember(record.text);
       return undefined;
     }
@@ -179,13 +196,26 @@ export class Framer {
   /** A whole logical line: part of a multi-line body, the start of one, or a record of its own. */
   private logical(text: string, lineNo: number, runtimeTime: string | undefined): LogRecord[] {
     const out: LogRecord[] = [];
+    if (this.assembly === undefined) {
+      // Docker's fast path keeps no previous line: there the line before is not known.
+      const previous = this.format === 'docker' ? undefined : this.previous;
+      const sdk = this.sdk.offer(text, lineNo, runtimeTime, previous, this.previousExtracted);
+      for (const held of sdk.done) out.push(this.heldRecord(held));
+      if (sdk.taken) {
+        this.remember(text);
+        this.previousExtracted = true;
+        return out;
+      }
+    }
     if (this.assembly) {
       const a = this.assembly;
       const trimmed = text.trimStart();
+      const last = a.lines[a.lines.length - 1] ?? '';
       const continues =
         !RAW_OPENER.test(text) &&
         (trimmed.startsWith('<') ||
-          (!NEW_RECORD.test(trimmed) && !(a.lines[a.lines.length - 1] ?? '').trimEnd().endsWith('>')));
+          insideOpenElement(last) ||
+          (!NEW_RECORD.test(trimmed) && !last.trimEnd().endsWith('>')));
       if (continues) {
         a.lines.push(text);
         a.chars += text.length + 1;
@@ -215,6 +245,7 @@ export class Framer {
       out.push(this.record(text, lineNo, runtimeTime, header));
     }
     this.remember(text);
+    this.previousExtracted = true;
     return out;
   }
 
@@ -224,6 +255,7 @@ export class Framer {
     this.beforeStart = this.previousStart;
     this.previousLine = line;
     this.previousStart = start;
+    this.previousExtracted = false;
   }
 
   private get previous(): string | undefined {
