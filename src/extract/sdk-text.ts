@@ -42,7 +42,7 @@ const JAVA_V2 =
   /([A-Za-z]\w{0,63})Exception: ([^\n]*?) \(Service: (\w[\w ]{0,40}), Status Code: (\d{3}), Request ID: ([^,)\s]*)(?:, Extended Request ID: ([^,)\s]*))?/g;
 // aws-sdk-go-v2 smithy `OperationError` around the S3 `ResponseError` and the API error ("api error Code: msg" or "Code: msg").
 const GO_V2 =
-  /operation error ([\w ]{1,40}): (\w{1,64}), https response error StatusCode: (\d{3}), RequestID: ([^,\s]*), (?:HostID: ([^,\s]*), )?(?:api error )?([A-Za-z][\w.]{0,63}): ([^\n]*)/g;
+  /operation error ([\w ]{1,40}): (\w{1,64}), https response error StatusCode: (\d{3}), RequestID: ([^,\s]*), (?:HostID: ([^,\s]*), )?(?:api error )?([A-Za-z][\w.]{0,63}): ([^\n"\\;]*)/g;
 // aliyun-oss-go-sdk `ServiceError.Error` (ErrorMessage quoted and `Ec=` in newer releases).
 const OSS_GO_V1 =
   /oss: service returned error: StatusCode=(\d{3}), ErrorCode=([^,\s]{1,64}), ErrorMessage=([^\n]*?), RequestId=([\w-]*)(?:, Ec=([\w-]*))?/g;
@@ -218,7 +218,7 @@ export function sdkTextHits(text: string): SdkHit[] {
   }
   for (const m of text.matchAll(JAVA_V1)) {
     const service = m[1];
-    if (service !== undefined && !/S3|OSS|COS|cos|Storage/.test(service)) continue;
+    if (service !== undefined && !/^(?:Amazon S3|S3|OSS|COS)$/i.test(service.trim())) continue;
     const cos = /qcloud|myqcloud|CosServiceException|CosXmlServiceException/.test(text);
     push(out, {
       shape: 'sdk',

@@ -206,6 +206,11 @@ export class Framer {
         this.previousExtracted = true;
         return out;
       }
+      // A quiet line that came here only because an SDK error was held: nothing in it to extract.
+      if (!mayHoldBody(text)) {
+        this.remember(text);
+        return out;
+      }
     }
     if (this.assembly) {
       const a = this.assembly;
