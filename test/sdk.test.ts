@@ -547,6 +547,19 @@ describe('multi-line SDK errors and XML bodies through framing', () => {
     expect(event?.line).toBe(2);
   });
 
+  it('an error right after another error does not take the first one’s status as its header', async () => {
+    // Found by the SDK bench corpus: the oss2 line was lent to the botocore line as its header.
+    const events = await framed(
+      "2026-11-24T00:01:04Z ERROR oss2.exceptions.ServerError: {'status': 403, 'details': {'Code': 'AccessDenied', 'Message': 'denied'}}\n" +
+        '2026-11-24T00:01:05Z ERROR botocore.exceptions.ClientError: An error occurred (NoSuchKey) when calling the GetObject operation: The specified key does not exist.\n' +
+        '2026-11-24T00:01:06Z INFO next\n',
+    );
+    expect(events.map((e) => [e.code, e.status])).toEqual([
+      ['AccessDenied', 403],
+      ['NoSuchKey', 404],
+    ]);
+  });
+
   it('an SDK error held for its next line is still reported at the end of the input', async () => {
     const events = await framed(
       'com.amazonaws.services.s3.model.AmazonS3Exception: Access Denied (Service: Amazon S3; Status Code: 403; Error Code: AccessDenied; Request ID: Z1)',

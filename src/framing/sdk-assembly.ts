@@ -83,7 +83,8 @@ export class SdkAssembly {
     this.chars = text.length;
     this.start = lineNo;
     this.runtimeTime = runtimeTime;
-    this.header = previous;
+    // A line that was a record of its own (another error) is not this one's header: it would lend its status.
+    this.header = previousExtracted ? undefined : previous;
     return { taken: true, done };
   }
 
