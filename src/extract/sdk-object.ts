@@ -97,6 +97,8 @@ export function sdkObjectHit(o: JsonObject): SdkHit | undefined {
 function headerMapHit(o: JsonObject): SdkHit | undefined {
   let lines = '';
   for (const [name, value] of Object.entries(o)) {
+    // Not lowercased unless it starts with x or X: this runs on every object of every JSON candidate line.
+    if ((name.charCodeAt(0) | 32) !== 120) continue;
     const lower = name.toLowerCase();
     if (lower.startsWith('x-amz-') || lower.startsWith('x-oss-')) lines += `${lower}: ${String(value)}\n`;
   }

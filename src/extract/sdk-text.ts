@@ -158,6 +158,11 @@ function messageBefore(text: string, at: number): string | undefined {
   return cleanMessage(cls ? cls[1] : line);
 }
 
+/** A template's matches, after one `includes` of its fixed words: most records hold none of them. */
+function matches(text: string, words: string, template: RegExp): IterableIterator<RegExpExecArray> | [] {
+  return text.includes(words) ? text.matchAll(template) : [];
+}
+
 function push(out: SdkHit[], hit: SdkHit): void {
   const numeric = numericCode(hit.code);
   if (numeric) {
@@ -176,7 +181,7 @@ function push(out: SdkHit[], hit: SdkHit): void {
  */
 export function sdkTextHits(text: string): SdkHit[] {
   const out: SdkHit[] = [];
-  for (const m of text.matchAll(BOTOCORE)) {
+  for (const m of matches(text, 'An error occurred (', BOTOCORE)) {
     if (!STORE_OPERATION.test(m[2] as string) && !/^\d{3}$/.test(m[1] as string)) continue;
     push(out, {
       shape: 'sdk',
@@ -186,7 +191,7 @@ export function sdkTextHits(text: string): SdkHit[] {
       operation: m[2],
     });
   }
-  for (const m of text.matchAll(GO_V2)) {
+  for (const m of matches(text, 'operation error ', GO_V2)) {
     if (m[1] !== 'S3') continue;
     push(out, {
       shape: 'sdk',
@@ -199,7 +204,7 @@ export function sdkTextHits(text: string): SdkHit[] {
       operation: m[2],
     });
   }
-  for (const m of text.matchAll(GO_V1)) {
+  for (const m of matches(text, 'status code: ', GO_V1)) {
     let code = m[1] as string;
     let message = m[2];
     // "S3: NoSuchKey: msg" — the code is the last `Code:` before the message.
@@ -216,7 +221,7 @@ export function sdkTextHits(text: string): SdkHit[] {
       hostId: empty(m[5]),
     });
   }
-  for (const m of text.matchAll(JAVA_V1)) {
+  for (const m of matches(text, 'Status Code: ', JAVA_V1)) {
     const service = m[1];
     if (service !== undefined && !/^(?:Amazon S3|S3|OSS|COS)$/i.test(service.trim())) continue;
     const cos = /qcloud|myqcloud|CosServiceException|CosXmlServiceException/.test(text);
@@ -230,7 +235,7 @@ export function sdkTextHits(text: string): SdkHit[] {
       message: messageBefore(text, m.index),
     });
   }
-  for (const m of text.matchAll(JAVA_V2)) {
+  for (const m of matches(text, '(Service: ', JAVA_V2)) {
     if (m[3] !== 'S3') continue;
     const s = status(m[4]);
     const message = cleanMessage(m[2]);
@@ -251,7 +256,7 @@ export function sdkTextHits(text: string): SdkHit[] {
       hostId: empty(m[6]),
     });
   }
-  for (const m of text.matchAll(OSS_GO_V1)) {
+  for (const m of matches(text, 'oss: service returned error', OSS_GO_V1)) {
     push(out, {
       shape: 'sdk',
       sdk: 'aliyun-oss-go-sdk',
@@ -262,7 +267,7 @@ export function sdkTextHits(text: string): SdkHit[] {
       ec: empty(m[5]),
     });
   }
-  for (const m of text.matchAll(OSS_GO_V2)) {
+  for (const m of matches(text, 'Http Status Code: ', OSS_GO_V2)) {
     push(out, {
       shape: 'sdk',
       sdk: 'alibabacloud-oss-go-sdk-v2',
@@ -274,7 +279,7 @@ export function sdkTextHits(text: string): SdkHit[] {
       resource: empty(m[6]),
     });
   }
-  for (const m of text.matchAll(OSS_JAVA)) {
+  for (const m of matches(text, '[ErrorCode]: ', OSS_JAVA)) {
     const code = m[1] as string;
     const before = text.slice(Math.max(0, m.index - 600), m.index);
     if (!/OSS|\.oss\./.test(before) && !lookupCode(code)) continue;
@@ -282,12 +287,12 @@ export function sdkTextHits(text: string): SdkHit[] {
       shape: 'sdk',
       sdk: 'aliyun-oss-java-sdk',
       code,
-      message: messageBefore(text, before.replace(/(?:\s|\\[nt])*$/, '').length + (m.index - before.length)),
+      message: messageBefore(text, m.index - (before.length - before.replace(/(?:\s|\\[nt])*$/, '').length)),
       requestId: empty(m[2]),
       hostId: empty(m[3]),
     });
   }
-  for (const m of text.matchAll(OSS2)) {
+  for (const m of matches(text, "'details': ", OSS2)) {
     const details = new Map<string, string>();
     for (const item of (m[3] as string).matchAll(PY_ITEM))
       details.set(item[1] as string, item[2] ?? item[3] ?? '');
@@ -306,7 +311,7 @@ export function sdkTextHits(text: string): SdkHit[] {
       ec: empty(details.get('EC')),
     });
   }
-  for (const m of text.matchAll(S3CMD)) {
+  for (const m of matches(text, 'S3 error: ', S3CMD)) {
     push(out, {
       shape: 'sdk',
       sdk: 's3cmd',
@@ -315,7 +320,7 @@ export function sdkTextHits(text: string): SdkHit[] {
       message: cleanMessage(m[3]),
     });
   }
-  for (const m of text.matchAll(MINIO_GO)) {
+  for (const m of matches(text, 'Local:Error}', MINIO_GO)) {
     const body = m[1] as string;
     const field = (name: string) => new RegExp(`(?:^| )${name}:(\\S*)`).exec(body)?.[1];
     const code = field('Code');
@@ -337,7 +342,7 @@ export function sdkTextHits(text: string): SdkHit[] {
       key: empty(field('Key')),
     });
   }
-  for (const m of text.matchAll(MINIO_JAVA)) {
+  for (const m of matches(text, 'ErrorResponse(', MINIO_JAVA)) {
     push(out, {
       shape: 'sdk',
       sdk: 'minio-java',
@@ -350,7 +355,7 @@ export function sdkTextHits(text: string): SdkHit[] {
       hostId: empty(m[7]),
     });
   }
-  for (const m of text.matchAll(COS_GO)) {
+  for (const m of matches(text, '(Message: ', COS_GO)) {
     const url = m[1] as string;
     if (!/myqcloud|\.cos\./.test(url) && !lookupCode(m[3] as string)) continue;
     push(out, {
@@ -363,9 +368,9 @@ export function sdkTextHits(text: string): SdkHit[] {
       resource: url,
     });
   }
-  headerHits(text, out);
-  jsHits(text, out);
-  for (const m of text.matchAll(BARE)) {
+  if (text.includes('x-')) headerHits(text, out);
+  if (text.includes(' {\n')) jsHits(text, out);
+  for (const m of matches(text, ': ', BARE)) {
     const code = m[1] as string;
     if (!lookupCode(code)) continue;
     push(out, { shape: 'sdk', sdk: 'unknown', code, message: cleanMessage(m[2]) });
@@ -381,7 +386,6 @@ export function sdkTextHits(text: string): SdkHit[] {
 }
 
 function headerHits(text: string, out: SdkHit[]): void {
-  if (!text.includes('x-')) return;
   const request = AMZ_REQUEST.exec(text)?.[1];
   const httpStatus = status(HTTP_STATUS.exec(text)?.[1]);
   for (const m of text.matchAll(AMZ_CODE)) {

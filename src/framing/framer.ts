@@ -1,6 +1,6 @@
 // Turns physical lines into log records: the cheap check, container unwrapping, partial joins, multi-line bodies.
 
-import { mayHoldBody } from '../extract/index.js';
+import { mayHoldBody, mayHoldWrapped } from '../extract/index.js';
 import { cheapStatus } from '../extract/status.js';
 import type { LogRecord } from '../extract/types.js';
 import { countRequest, type PipelineStats } from '../stats.js';
@@ -155,7 +155,7 @@ export class Framer {
             return undefined;
           }
         }
-      } else if (!mayHoldBody(line) && dockerLineComplete(line)) {
+      } else if (!mayHoldWrapped(line) && dockerLineComplete(line)) {
         return undefined;
       }
     }
