@@ -9,24 +9,44 @@ import { type BodyElements, MAX_BODY_CHARS, parseBody } from './xml.js';
 
 export type * from './types.js';
 
-// A body in any escaping contains `Error` (`<Error>`, `\u003cError\u003e`, `\x22`-escaped nginx lines); SDK
-// renderings contain `error`/`Error` (ClientError, ErrorCode, `operation error`), `Exception`, a status code
-// (`status code:`, `Status Code:`, `statusCode`, v3's `httpStatusCode`), COS Go's `RequestId`, a Python
-// `Traceback` or an `x-oss-err` header. One regex: irregexp skips through a line by the shortest alternative's
-// length and each alternative costs a little more, so they stay few and five letters or longer.
-const MARKERS = /[Ee]rror|xception|tatus ?[Cc]ode|RequestId|Traceback|oss-err/;
+// A body in any escaping contains `Error` (`<Error>`, `\u003cError\u003e`, `\x22`-escaped nginx lines); most SDK
+// renderings contain `Error` or `error` (ClientError, ErrorCode, `operation error`, `S3 error`, the JS SDKs'
+// `handleError`/`extractError` frames) or `xception`. Two alternatives only: each one more costs about as much as
+// the whole check did before (bench/run.mjs measures it).
+const MARKERS = /[Ee]rror|xception/;
+// What a record that passed the framer may still hold in a JSON string or an assembled record: the markers of
+// the SDK templates that carry no `Error` (a status line, a request id, a `statusCode`, an `x-oss-err` header).
+const SDK_MARKERS =
+  /[Ee]rror|xception|tatus ?[Cc]ode|equest[ I-]?[IiDd]|Traceback|oss-err|\$metadata|\(Message: /;
 
 /**
- * The cheap check that runs on every line. Lines without a marker never reach the parser; a line ending
- * with `{` (the last stack frame before util.inspect's property block) is let through too.
+ * The cheap check that runs on every line. Lines without a marker never reach the parser, except a line
+ * ending with `{` (the last stack frame before util.inspect's properties) and the first lines of aws-sdk-go
+ * v1's status line and of a Python traceback, recognised by their first characters. `start` is where a
+ * container runtime's prefix ends.
  */
-export function mayHoldBody(text: string): boolean {
-  return MARKERS.test(text) || text.charCodeAt(text.length - 1) === 123;
+export function mayHoldBody(text: string, start = 0): boolean {
+  return MARKERS.test(text) || text.charCodeAt(text.length - 1) === 123 || startsSdkLine(text, start);
 }
 
-/** The cheap check for a Docker json-file line, whose content ends before `\n","stream"…`. */
+/** `\tstatus code: 404, request id: …` (aws-sdk-go v1's second line), `Traceback (most recent call last):`. */
+function startsSdkLine(text: string, start: number): boolean {
+  const c = text.charCodeAt(start);
+  if (c === 9) return text.startsWith('status code: ', start + 1);
+  if (c === 84) return text.startsWith('Traceback (', start);
+  return false;
+}
+
+// Docker json-file: `{"log":"` then the content, JSON-escaped (a tab is `\\t`), ending before `\\n","stream"…`.
+const DOCKER_CONTENT = 8;
+
+/** The cheap check for a raw Docker json-file line. */
 export function mayHoldWrapped(line: string): boolean {
-  return mayHoldBody(line) || line.includes('{\\n"');
+  return (
+    mayHoldBody(line, DOCKER_CONTENT) ||
+    line.startsWith('\\tstatus code: ', DOCKER_CONTENT) ||
+    line.includes('{\\n"')
+  );
 }
 
 // `<Error>` raw, or with its angle brackets JSON-escaped once or more (`\u003c`, `\\u003c`); attributes allowed.
@@ -77,7 +97,7 @@ function hasDtd(text: string, from: number, to: number): boolean {
 export function extractRecord(record: LogRecord, readTime: string): Extraction {
   const out: Extraction = { events: [], failures: [] };
   const text = record.text;
-  if (!mayHoldBody(text)) return out;
+  if (!mayHoldBody(text) && !SDK_MARKERS.test(text)) return out;
   const hits: FoundHit[] = [];
   if (text.trimStart().startsWith('{')) {
     const doc = tryParseJson(text);
@@ -188,7 +208,7 @@ function walkJson(
 ): void {
   if (depth > MAX_JSON_DEPTH) return;
   if (typeof value === 'string') {
-    if (!mayHoldBody(value)) return;
+    if (!SDK_MARKERS.test(value)) return;
     if (value.trimStart().startsWith('{')) {
       const inner = tryParseJson(value);
       if (inner !== undefined && typeof inner === 'object') {

@@ -150,7 +150,7 @@ export class Framer {
         const start = criContentStart(line);
         if (start > 0 && criComplete(line, start)) {
           countRequest(this.stats, cheapStatus(line, start));
-          if (!mayHoldBody(line)) {
+          if (!mayHoldBody(line, start)) {
             this.remember(line, start);
             return undefined;
           }

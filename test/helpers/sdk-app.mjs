@@ -1,6 +1,7 @@
 // A small application for the SDK tests: real JS SDKs fail against real local servers and it prints the errors.
 //
-// Usage: node sdk-app.mjs --print inspect|json|jsonlog|string
+// Usage: node sdk-app.mjs --print inspect|json|jsonlog|string (jsonlog: a JSON log line with the error as pino
+// serializes it)
 // Starts s3rver (a real S3-compatible server) and a small server answering S3- and OSS-style XML errors with
 // request-id headers (s3rver sends none; ali-oss speaks the OSS protocol), both on 127.0.0.1 free ports,
 // runs each case, prints its error as an application would, then stops both servers.
@@ -136,6 +137,11 @@ const cases = [
   ['ali-oss head', () => alioss.head('ali-head')],
 ];
 
+/** What pino's standard error serializer writes: type, message, stack, then the error's own properties. */
+function serialize(err) {
+  return { type: err.constructor.name, message: err.message, stack: err.stack, ...err };
+}
+
 const out = [];
 let second = 0;
 const emit = (line) => out.push(line);
@@ -158,7 +164,7 @@ for (const [name, run] of cases) {
             level: 50,
             time: Date.UTC(2026, 10, 24, 10, 0, second),
             msg: 'request failed',
-            err: failure,
+            err: serialize(failure),
           })
         : values.print === 'string'
           ? String(failure)
