@@ -16,6 +16,9 @@ export type * from './types.js';
 const MARKERS = /[Ee]rror|xception/;
 // What a record that passed the framer may still hold in a JSON string or an assembled record: the markers of
 // the SDK templates that carry no `Error` (a status line, a request id, a `statusCode`, an `x-oss-err` header).
+// The keys of SDK error objects in JSON (aws-sdk-js v3, v2, ali-oss, minio-js, header maps), looked for once a
+// record: the JSON access logs that carry XML bodies hold none of them and skip the per-object check.
+const SDK_OBJECT = /"\$metadata"|"requestId"|"requestid"|"S3Error"|"x-(?:amz|oss)-/i;
 const SDK_MARKERS =
   /[Ee]rror|xception|tatus ?[Cc]ode|equest[ I-]?[IiDd]|Traceback|oss-err|\$metadata|\(Message: /;
 
@@ -102,7 +105,7 @@ export function extractRecord(record: LogRecord, readTime: string): Extraction {
   if (text.trimStart().startsWith('{')) {
     const doc = tryParseJson(text);
     if (doc !== undefined) {
-      walkJson(doc, [], 0, record, readTime, out, hits);
+      walkJson(doc, [], 0, record, readTime, out, hits, SDK_OBJECT.test(text));
       addSdkEvents(hits, record, readTime, out);
       return out;
     }
@@ -205,6 +208,7 @@ function walkJson(
   readTime: string,
   out: Extraction,
   hits: FoundHit[],
+  sdkObjects: boolean,
 ): void {
   if (depth > MAX_JSON_DEPTH) return;
   if (typeof value === 'string') {
@@ -212,7 +216,7 @@ function walkJson(
     if (value.trimStart().startsWith('{')) {
       const inner = tryParseJson(value);
       if (inner !== undefined && typeof inner === 'object') {
-        walkJson(inner, parents, depth + 1, record, readTime, out, hits);
+        walkJson(inner, parents, depth + 1, record, readTime, out, hits, sdkObjects);
         return;
       }
     }
@@ -220,12 +224,13 @@ function walkJson(
     scanText(value, context, record, readTime, out);
     for (const hit of sdkTextHits(value)) hits.push({ hit, context });
   } else if (Array.isArray(value)) {
-    for (const item of value) walkJson(item, parents, depth + 1, record, readTime, out, hits);
+    for (const item of value) walkJson(item, parents, depth + 1, record, readTime, out, hits, sdkObjects);
   } else if (value !== null && typeof value === 'object') {
     const chain = [value as JsonObject, ...parents];
-    const hit = sdkObjectHit(value as JsonObject);
+    const hit = sdkObjects ? sdkObjectHit(value as JsonObject) : undefined;
     if (hit) hits.push({ hit, context: memo(() => jsonContext(chain)) });
-    for (const child of Object.values(value)) walkJson(child, chain, depth + 1, record, readTime, out, hits);
+    for (const child of Object.values(value))
+      walkJson(child, chain, depth + 1, record, readTime, out, hits, sdkObjects);
   }
 }
 

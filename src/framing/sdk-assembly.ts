@@ -156,7 +156,13 @@ function startKind(text: string): Kind | undefined {
   if (OSS_GO_V2_START.test(text)) return 'oss-go-v2';
   if (JS_START.test(text)) return 'js-stack';
   if (JS_FRAME.test(text) && text.endsWith(' {')) return 'js-props';
-  if (JAVA_START.test(text) && !text.includes('<Error')) return 'java';
+  // The includes first: most records here are XML bodies in access-log lines, long and without an exception.
+  if (
+    (text.includes('xception') || text.includes('Error')) &&
+    !text.includes('<Error') &&
+    JAVA_START.test(text)
+  )
+    return 'java';
   return undefined;
 }
 
