@@ -112,7 +112,8 @@ export function extractRecord(record: LogRecord, readTime: string): Extraction {
   }
   const context = memo(() => withHeader(textLineContext(text), record.header));
   scanText(text, context, record, readTime, out, hostileHeader(record.header), foreignHeader(record.header));
-  for (const hit of sdkTextHits(text)) hits.push({ hit, context });
+  // A text that gave an XML event is that error's: its SDK rendering, if any, would be the same one again.
+  if (out.events.length === 0) for (const hit of sdkTextHits(text)) hits.push({ hit, context });
   addSdkEvents(hits, record, readTime, out);
   return out;
 }
@@ -221,8 +222,9 @@ function walkJson(
       }
     }
     const context = memo(() => jsonContext(parents));
+    const before = out.events.length;
     scanText(value, context, record, readTime, out);
-    for (const hit of sdkTextHits(value)) hits.push({ hit, context });
+    if (out.events.length === before) for (const hit of sdkTextHits(value)) hits.push({ hit, context });
   } else if (Array.isArray(value)) {
     for (const item of value) walkJson(item, parents, depth + 1, record, readTime, out, hits, sdkObjects);
   } else if (value !== null && typeof value === 'object') {

@@ -135,7 +135,7 @@ export class Framer {
 
   /** No multi-line record under way: a quiet line may leave on the cheap check. */
   private get idle(): boolean {
-    return this.assembly === undefined && this.sdk.heldSince === undefined;
+    return this.assembly === undefined && !this.sdk.holding;
   }
 
   private heldRecord(held: HeldRecord): LogRecord {

@@ -45,6 +45,9 @@ export class SdkAssembly {
     private readonly maxChars: number,
   ) {}
 
+  /** Whether a record is held (checked on every line: a plain field read). */
+  holding = false;
+
   /** The line where the held record starts, or undefined. */
   get heldSince(): number | undefined {
     return this.kind === undefined ? undefined : this.start;
@@ -79,6 +82,7 @@ export class SdkAssembly {
     const kind = startKind(text);
     if (kind === undefined) return { taken: false, done };
     this.kind = kind;
+    this.holding = true;
     this.lines = [text];
     this.chars = text.length;
     this.start = lineNo;
@@ -106,6 +110,7 @@ export class SdkAssembly {
       header: this.header,
     };
     this.kind = undefined;
+    this.holding = false;
     this.lines = [];
     this.chars = 0;
     return record;
