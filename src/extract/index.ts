@@ -16,11 +16,11 @@ export type * from './types.js';
 const MARKERS = /[Ee]rror|xception/;
 // What a record that passed the framer may still hold in a JSON string or an assembled record: the markers of
 // the SDK templates that carry no `Error` (a status line, a request id, a `statusCode`, an `x-oss-err` header).
+const SDK_MARKERS =
+  /[Ee]rror|xception|tatus ?[Cc]ode|equest[ I-]?[IiDd]|Traceback|oss-err|\$metadata|\(Message: /;
 // The keys of SDK error objects in JSON (aws-sdk-js v3, v2, ali-oss, minio-js, header maps), looked for once a
 // record: the JSON access logs that carry XML bodies hold none of them and skip the per-object check.
 const SDK_OBJECT = /"\$metadata"|"requestId"|"requestid"|"S3Error"|"x-(?:amz|oss)-/i;
-const SDK_MARKERS =
-  /[Ee]rror|xception|tatus ?[Cc]ode|equest[ I-]?[IiDd]|Traceback|oss-err|\$metadata|\(Message: /;
 
 /**
  * The cheap check that runs on every line. Lines without a marker never reach the parser, except a line
