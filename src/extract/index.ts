@@ -42,14 +42,25 @@ function startsSdkLine(text: string, start: number): boolean {
 
 // Docker json-file: `{"log":"` then the content, JSON-escaped (a tab is `\\t`), ending before `\\n","stream"…`.
 const DOCKER_CONTENT = 8;
+// `","stream":"stdout","time":"2026-11-24T10:00:00.123456789Z"}` and some room.
+const DOCKER_TAIL = 96;
 
 /** The cheap check for a raw Docker json-file line. */
 export function mayHoldWrapped(line: string): boolean {
   return (
     mayHoldBody(line, DOCKER_CONTENT) ||
     line.startsWith('\\tstatus code: ', DOCKER_CONTENT) ||
-    line.includes('{\\n"')
+    endsWithBrace(line)
   );
+}
+
+/**
+ * Whether the content ends with `{\\n`: `","stream"` is looked for only in the line's last bytes (the stream
+ * and time fields), so this costs no scan of the content.
+ */
+function endsWithBrace(line: string): boolean {
+  const end = line.indexOf('","stream"', line.length - DOCKER_TAIL);
+  return end > 2 && line.charCodeAt(end - 3) === 123 && line.charCodeAt(end - 2) === 92;
 }
 
 // `<Error>` raw, or with its angle brackets JSON-escaped once or more (`\u003c`, `\\u003c`); attributes allowed.
