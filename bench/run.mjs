@@ -3,7 +3,7 @@
 // truth, runs mtail on the nginx corpus where it is installed, and prints one table of figures.
 //
 // Options: --lines N (default 1000000; the README's figures use 5000000), --dir DIR (corpora are kept
-// there and reused), --shapes nginx,json,docker,cri,multiline, --no-mtail, --no-micro, --no-follow,
+// there and reused), --shapes nginx,json,docker,cri,multiline,sdk, --no-mtail, --no-micro, --no-follow,
 // --no-floor (the nginx corpus with --threads 1, gzipped, and Node's read and gunzip floors).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,7 +20,7 @@ const { values } = parseArgs({
   options: {
     lines: { type: 'string', default: '1000000' },
     dir: { type: 'string', default: path.join(os.tmpdir(), 'oss-error-exporter-bench') },
-    shapes: { type: 'string', default: 'nginx,json,docker,cri,multiline' },
+    shapes: { type: 'string', default: 'nginx,json,docker,cri,multiline,sdk' },
     'no-mtail': { type: 'boolean' },
     'no-micro': { type: 'boolean' },
     'no-follow': { type: 'boolean' },
