@@ -35,7 +35,8 @@ export const DEFAULT_LIMITS: FramingLimits = {
 const RAW_OPENER = /<Error(?:\s[^<>]*)?>/;
 // A line that starts like a log record of its own (a timestamp, an address, JSON) is not a body's text.
 const NEW_RECORD = /^[\d{[]/;
-// An escaped body (`\n`, `\x0A`, `\"`) lives on one line: a missing close there means truncation, not more lines.
+// An escaped line (`\n`, `\x0A`, `\"` anywhere on it, as nginx writes a quoted field) holds its body whole: a missing
+// close there means truncation, not more lines (a gateway that caps the body cuts it so).
 const ESCAPED = /\\(?:n|x0A|x22|")/;
 
 /** A framer's state as plain data (it crosses to and from worker threads). */
@@ -333,7 +334,7 @@ export class Framer {
       out.push(this.finishAssembly());
     }
     const opener = RAW_OPENER.exec(text);
-    if (opener && !text.includes('</Error', opener.index) && !ESCAPED.test(text.slice(opener.index))) {
+    if (opener && !text.includes('</Error', opener.index) && !ESCAPED.test(text)) {
       this.assembly = this.startAssembly(text, lineNo, runtimeTime);
     } else {
       this.stats.candidates++;
