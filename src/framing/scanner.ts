@@ -58,11 +58,9 @@ const JSON_STATUS_KEYS = ['"status":', '"http_status":', '"DownstreamStatus":'].
  */
 export class ChunkScanner {
   private readonly marker = new Next(Buffer.from('Error'));
-  private readonly quote = new Next(QUOTE);
-  private readonly quoteSpace = new Next(Buffer.from('" '));
   private readonly keys = JSON_STATUS_KEYS.map((k) => new Next(k));
   private readonly dockerEnd = new Next(Buffer.from('\\n","'));
-  private readonly finders = [this.marker, this.quote, this.quoteSpace, ...this.keys, this.dockerEnd];
+  private readonly finders = [this.marker, ...this.keys, this.dockerEnd];
 
   /** The start of a line not ended yet (its bytes), or an over-long one being skipped to its newline. */
   private pending = Buffer.alloc(0);
@@ -311,10 +309,15 @@ export class ChunkScanner {
       }
       return 0;
     }
-    const open = this.quote.find(buf, start);
+    // A byte loop, not `indexOf`: the quotes sit near the line's start, closer than a native call costs.
+    let open = start;
+    while (open < end && buf[open] !== QUOTE) open++;
     if (open >= end) return 0;
-    const close = this.quoteSpace.find(buf, open + 1);
-    if (close >= end || byteAt(buf, end, close + 5) !== SPACE) return 0;
+    // The first `" ` after the opening quote; one at the line's last byte would pair with its CR or newline.
+    let close = open + 1;
+    const last = end - 1;
+    while (close < last && (buf[close] !== QUOTE || buf[close + 1] !== SPACE)) close++;
+    if (close >= last || byteAt(buf, end, close + 5) !== SPACE) return 0;
     return digitsAt(buf, end, close + 2);
   }
 }
