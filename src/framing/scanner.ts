@@ -313,11 +313,23 @@ export class ChunkScanner {
     let open = start;
     while (open < end && buf[open] !== QUOTE) open++;
     if (open >= end) return 0;
-    // The first `" ` after the opening quote; one at the line's last byte would pair with its CR or newline.
-    let close = open + 1;
+    // The first `" ` after the opening quote (one at the line's last byte would pair with its CR or newline).
+    // Every other byte is read: each pair has one byte there, and the first pair is seen first.
     const last = end - 1;
-    while (close < last && (buf[close] !== QUOTE || buf[close + 1] !== SPACE)) close++;
-    if (close >= last || byteAt(buf, end, close + 5) !== SPACE) return 0;
+    let close = -1;
+    for (let j = open + 2; j <= last; j += 2) {
+      const c = buf[j];
+      if (c === QUOTE) {
+        if (j < last && buf[j + 1] === SPACE) {
+          close = j;
+          break;
+        }
+      } else if (c === SPACE && buf[j - 1] === QUOTE) {
+        close = j - 1;
+        break;
+      }
+    }
+    if (close < 0 || byteAt(buf, end, close + 5) !== SPACE) return 0;
     return digitsAt(buf, end, close + 2);
   }
 }
