@@ -19,7 +19,7 @@ async function frameBlock(block: Block): Promise<BlockResult> {
   scanner.finish(records);
   // The observers run in order on the reading thread; here extraction only counts.
   const events = extractBatch(records, stats, []);
-  return { index: block.index, events, stats, state: framer.snapshot() };
+  return { index: block.index, events: JSON.stringify(events), stats, state: framer.snapshot() };
 }
 
 parentPort?.on('message', (block: Block) => {

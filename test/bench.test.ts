@@ -58,7 +58,7 @@ describe('npm run bench', () => {
       const out = runBench(common);
       expect(out).toMatch(/'oss-error-exporter nginx'.*'OK \/ metrics: COUNTS OK/);
       expect(out).toMatch(/'mtail \(peer\) nginx'.*'OK'/);
-      expect(out).toMatch(/ratio oss-error-exporter \/ mtail: [\d.]+x lines\/s/);
+      expect(out).toMatch(/ratio oss-error-exporter \/ mtail: [\d.]+x default, [\d.]+x 1 thread/);
     }, 60_000);
   });
 

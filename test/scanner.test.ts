@@ -152,6 +152,31 @@ describe('chunk scanner', () => {
     );
   });
 
+  // The status is read from the bytes after the request's closing `" `, found reading every other byte: quotes,
+  // spaces and digits at both parities, pairs at a line's last byte (before its CR or newline), none at all.
+  const quoted = fc.record({
+    lines: fc.array(
+      fc
+        .array(fc.constantFrom('"', '"', ' ', ' ', ' 404 ', '404', '0', 'x', '\r'), { maxLength: 16 })
+        .map((parts) => `h ${parts.join('')}`),
+      { maxLength: 30 },
+    ),
+    sizes: fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 4 }),
+  });
+
+  it('counts the status of any quote-laden access line as the line-by-line framer does', () => {
+    fc.assert(
+      fc.property(quoted, ({ lines, sizes }) => {
+        const bytes = Buffer.from(`plain first line\n${lines.join('\n')}\n`, 'latin1');
+        const want = lineByLine(bytes, DEFAULT_LIMITS);
+        for (const chunks of [[bytes], cut(bytes, sizes)]) {
+          expect(scanned(chunks, DEFAULT_LIMITS).stats).toEqual(want.stats);
+        }
+      }),
+      { numRuns: 500, seed: 17 },
+    );
+  });
+
   it('never offers a position past a held record, and always one at a line start', () => {
     fc.assert(
       fc.property(input, ({ bytes, limits, sizes }) => {

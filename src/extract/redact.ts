@@ -147,17 +147,17 @@ function redactPairs(text: string): string {
     if (name === '') continue;
     VALUE.lastIndex = at;
     const value = VALUE.exec(text)?.[0] ?? '';
+    // Not secret: the value may hold pairs of its own (`Authorization: Credential=…`), so the scan goes on inside it.
+    if (value === '' || value.startsWith(REDACTED) || PARAM_KEPT.has(value.toLowerCase())) continue;
+    // The name's kind only now: most names with no value are seen once (a base64 id's tail before its `=`
+    // padding), and a name not seen before costs the most.
     const kind = kindOf(name);
     // `name: value` in prose needs a secret-shaped value; `"name":"value"` is a field like `name=value`.
     const loose = m[0] !== '=' && !/3[dD]$/.test(m[0]) && !/["']|22$/.test(lead + tail);
     const secret =
-      value !== '' &&
-      !value.startsWith(REDACTED) &&
-      !PARAM_KEPT.has(value.toLowerCase()) &&
-      (kind === 'always' ||
-        (kind === 'strong' && (!loose || secretShaped(value))) ||
-        (kind === 'weak' && secretShaped(value)));
-    // Not secret: the value may hold pairs of its own (`Authorization: Credential=…`), so the scan goes on inside it.
+      kind === 'always' ||
+      (kind === 'strong' && (!loose || secretShaped(value))) ||
+      (kind === 'weak' && secretShaped(value));
     if (!secret) continue;
     out += text.slice(from, at) + REDACTED;
     from = at + value.length;

@@ -76,11 +76,9 @@ export class ChunkScanner {
     new Next(Buffer.from('error')),
     new Next(Buffer.from('xception')),
   ];
-  private readonly quote = new Next(QUOTE);
-  private readonly quoteSpace = new Next(Buffer.from('" '));
   private readonly keys = JSON_STATUS_KEYS.map((k) => new Next(k));
   private readonly dockerEnd = new Next(Buffer.from('\\n","'));
-  private readonly finders = [...this.markers, this.quote, this.quoteSpace, ...this.keys, this.dockerEnd];
+  private readonly finders = [...this.markers, ...this.keys, this.dockerEnd];
 
   /** The start of a line not ended yet (its bytes), or an over-long one being skipped to its newline. */
   private pending = Buffer.alloc(0);
@@ -336,10 +334,27 @@ export class ChunkScanner {
       }
       return 0;
     }
-    const open = this.quote.find(buf, start);
+    // A byte loop, not `indexOf`: the quotes sit near the line's start, closer than a native call costs.
+    let open = start;
+    while (open < end && buf[open] !== QUOTE) open++;
     if (open >= end) return 0;
-    const close = this.quoteSpace.find(buf, open + 1);
-    if (close >= end || byteAt(buf, end, close + 5) !== SPACE) return 0;
+    // The first `" ` after the opening quote (one at the line's last byte would pair with its CR or newline).
+    // Every other byte is read: each pair has one byte there, and the first pair is seen first.
+    const last = end - 1;
+    let close = -1;
+    for (let j = open + 2; j <= last; j += 2) {
+      const c = buf[j];
+      if (c === QUOTE) {
+        if (j < last && buf[j + 1] === SPACE) {
+          close = j;
+          break;
+        }
+      } else if (c === SPACE && buf[j - 1] === QUOTE) {
+        close = j - 1;
+        break;
+      }
+    }
+    if (close < 0 || byteAt(buf, end, close + 5) !== SPACE) return 0;
     return digitsAt(buf, end, close + 2);
   }
 }

@@ -28,6 +28,12 @@ const EXEMPLAR_REQUEST_ID = /^[A-Za-z0-9._:/+=-]{1,118}$/;
 
 type Child = { inc(value?: number): void };
 type ErrorLabels = Record<'code' | 'status' | 'class' | 'category', string>;
+/** One series of `oss_errors_total`: errors not yet added to the counter, and its latest usable RequestId. */
+interface ErrorSeries {
+  labels: ErrorLabels;
+  count: number;
+  requestId: string | undefined;
+}
 
 /**
  * An OpenMetrics registry whose metrics are shared with a text one. prom-client renames each counter to its
@@ -64,7 +70,11 @@ export class ExporterMetrics {
   private readonly byBucket: Counter<'bucket' | 'class'> | undefined;
   private readonly unknownOverflow: Counter;
   private readonly bucketOverflow: Counter;
-  private readonly errorLabels = new Map<string, ErrorLabels>();
+  /** Series by the event's code, status and category; `other` series by their labels. */
+  private readonly errorSeries = new Map<string, ErrorSeries>();
+  private readonly otherSeries = new Map<string, ErrorSeries>();
+  /** Every series in the order its first error came: the order the counter shows them in. */
+  private readonly seriesInOrder: ErrorSeries[] = [];
   private readonly bucketChildren = new Map<string, Child>();
   private readonly unknownCodes = new Set<string>();
   private readonly buckets = new Set<string>();
@@ -83,6 +93,7 @@ export class ExporterMetrics {
       labelNames: ['code', 'status', 'class', 'category'],
       registers: [this.openMetrics],
       enableExemplars: true,
+      collect: () => this.addObserved(),
     });
     this.text.registerMetric(this.errors);
     // Known codes exist at zero from the start, so rate() and increase() see the first error.
@@ -141,28 +152,57 @@ export class ExporterMetrics {
   }
 
   /**
-   * One increment per error event: a Map lookup and an `inc` once the label set has been seen. The event's
-   * RequestId becomes the series' exemplar; an event without a usable one leaves the previous exemplar.
+   * One error event: a Map lookup and a plain increment once its series has been seen; the counter gets the
+   * sums when it is read (prom-client's `inc` hashes and validates its labels on every call). The event's
+   * RequestId becomes the series' exemplar; an event without a usable one leaves the previous exemplar. An
+   * exemplar's timestamp is the time its counter was read after the error.
    */
   observe = (event: OssErrorEvent): void => {
     const key = `${event.code}\u0000${event.status}\u0000${event.category}`;
-    let labels = this.errorLabels.get(key);
-    if (labels === undefined) {
+    let series = this.errorSeries.get(key);
+    if (series === undefined) {
       const code = this.codeLabel(event);
       const status = event.status === null ? 'unknown' : String(event.status);
-      labels = { code, status, class: event.class, category: event.category };
+      const labels = { code, status, class: event.class, category: event.category };
       // A code counted as `other` is not cached under its own key: each of its events is an overflow.
-      if (code === OTHER) this.unknownOverflow.inc();
-      else this.errorLabels.set(key, labels);
+      if (code === OTHER) {
+        this.unknownOverflow.inc();
+        series = this.seriesOf(
+          this.otherSeries,
+          `${status}\u0000${event.class}\u0000${event.category}`,
+          labels,
+        );
+      } else series = this.seriesOf(this.errorSeries, key, labels);
     }
+    series.count++;
     const requestId = event.requestId;
-    if (requestId !== null && EXEMPLAR_REQUEST_ID.test(requestId)) {
-      // prom-client types exemplar labels with the metric's own label names.
-      const exemplarLabels = { request_id: requestId } as unknown as Partial<ErrorLabels>;
-      this.errors.inc({ labels, exemplarLabels });
-    } else this.errors.inc({ labels });
+    if (requestId !== null && EXEMPLAR_REQUEST_ID.test(requestId)) series.requestId = requestId;
     if (this.byBucket) this.countBucket(event);
   };
+
+  private seriesOf(map: Map<string, ErrorSeries>, key: string, labels: ErrorLabels): ErrorSeries {
+    let series = map.get(key);
+    if (series === undefined) {
+      series = { labels, count: 0, requestId: undefined };
+      map.set(key, series);
+      this.seriesInOrder.push(series);
+    }
+    return series;
+  }
+
+  /** Adds the errors observed since the counter was last read, and their series' latest exemplars. */
+  private addObserved(): void {
+    for (const series of this.seriesInOrder) {
+      if (series.count > 0) this.errors.inc({ labels: series.labels, value: series.count });
+      series.count = 0;
+      if (series.requestId === undefined) continue;
+      // prom-client types exemplar labels with the metric's own label names. An increment of 0 sets the
+      // exemplar (its value is 1, as for one error) and leaves the count.
+      const exemplarLabels = { request_id: series.requestId } as unknown as Partial<ErrorLabels>;
+      this.errors.inc({ labels: series.labels, value: 0, exemplarLabels });
+      series.requestId = undefined;
+    }
+  }
 
   private codeLabel(event: OssErrorEvent): string {
     if (event.known || this.unknownCodes.has(event.code)) return event.code;
