@@ -2,9 +2,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { OssErrorEvent } from './extract/types.js';
-import type { FramingLimits } from './framing/framer.js';
+import { Framer, type FramingLimits } from './framing/framer.js';
+import { ChunkScanner } from './framing/scanner.js';
 import type { Logger } from './log.js';
-import { type EventObserver, extractBatch } from './pipeline.js';
+import { drive, type EventObserver } from './pipeline.js';
 import { excluded, expandGlob, globToRegExp, hasMagic, staticBase } from './sources/glob.js';
 import { type Fingerprint, findCopy, isCompressed, sameEdge, sameStart } from './sources/identity.js';
 import {
@@ -106,7 +107,15 @@ function startsLike(p: FilePosition, head: Buffer): boolean {
   return p.fingerprintLength === 0 || sameStart(head, fingerprintOf(p));
 }
 
+/** How a followed file is framed: its framer, and the chunk scanner in front of it. */
+interface Reader {
+  framer: Framer;
+  scanner: ChunkScanner;
+}
+
 export class Follower {
+  /** The framing of each open file: kept from round to round, fresh after a truncation. */
+  private readonly readers = new Map<TailedFile, Reader>();
   /** Files the patterns match now, by inode key. */
   private readonly current = new Map<string, TailedFile>();
   /** Files no longer matched (rotated away, deleted), read until idle, by inode key. */
@@ -220,6 +229,7 @@ export class Follower {
       if (signal?.aborted) return;
       const replaced = await file.checkTruncation();
       if (replaced) {
+        this.readers.set(file, this.newReader(file.path, { offset: 0, line: 0 }));
         this.options.log.info({ path: file.path }, 'file truncated; reading again from the start');
         await this.readCopy(file, replaced, signal);
       }
@@ -404,15 +414,9 @@ export class Follower {
     place: (opened: Opened) => Promise<Start | undefined> | Start | undefined,
   ): Promise<TailedFile | undefined> {
     try {
-      const file = await TailedFile.open(
-        p,
-        place,
-        this.options.limits,
-        this.options.stats,
-        this.figuresFor(p),
-        this.options.clock.now(),
-      );
+      const file = await TailedFile.open(p, place, this.figuresFor(p), this.options.clock.now());
       this.failing.delete(p);
+      if (file) this.readers.set(file, this.newReader(p, file.position()));
       return file;
     } catch (error) {
       // Gone since it was listed (renamed, deleted): not an error, the next round sees where it went.
@@ -519,21 +523,81 @@ export class Follower {
         continue;
       }
       this.predecessors.delete(p);
-      if (!next.untouched || !this.isFollowed(inodeKey(old))) continue;
+      if (!this.untouched(next) || !this.isFollowed(inodeKey(old))) continue;
       await this.readAll(old, signal);
-      const carried = await old.takeHeld();
-      if (carried) next.adopt(carried);
+      await this.carry(old, next);
     }
   }
 
-  /** Reads a file until nothing new is left; each batch's events are written before its offset is committed. */
-  private async readAll(file: TailedFile, signal: AbortSignal | undefined): Promise<void> {
-    while (!signal?.aborted) {
-      const records = await file.read(this.options.clock.now());
-      if (records === undefined) return;
-      await this.options.print(extractBatch(records, this.options.stats, this.options.observers));
-      await file.commit();
+  /** Line numbers continue from the start position, so events keep their real line after a restart. */
+  private newReader(source: string, start: Start): Reader {
+    const { limits, stats } = this.options;
+    const framer = new Framer(source, limits, stats, start.line);
+    return { framer, scanner: new ChunkScanner(framer, stats, limits.maxLineBytes, start.offset) };
+  }
+
+  private readerOf(file: TailedFile): Reader {
+    let reader = this.readers.get(file);
+    if (reader === undefined) {
+      reader = this.newReader(file.path, file.position());
+      this.readers.set(file, reader);
     }
+    return reader;
+  }
+
+  /** Nothing read from it yet, nothing held: a fresh file to hand a record to. */
+  private untouched(file: TailedFile): boolean {
+    return file.readOffset === 0 && this.readerOf(file).framer.heldSince === undefined;
+  }
+
+  /**
+   * The record `old` still holds goes on in `next`: its bytes are framed again there, before `next`'s own,
+   * numbered as in `old` (counted once already, so not counted again); `old` goes on after its last whole
+   * line with a fresh framer. A record carried once already, or in a compressed file, stays where it is.
+   */
+  private async carry(old: TailedFile, next: TailedFile): Promise<void> {
+    const from = this.readerOf(old);
+    const held = from.scanner.position;
+    if (old.compressed || from.framer.heldSince === undefined || held.offset < 0) return;
+    const whole = from.scanner.wholeLines;
+    const bytes = await old.bytes(held.offset, whole.offset);
+    old.seek(whole.offset);
+    this.readers.set(old, this.newReader(old.path, whole));
+    await old.commit(whole);
+    // The new file's offsets start after the carried bytes: a position inside them resumes at its start.
+    const to = this.newReader(next.path, { offset: -bytes.length, line: held.line });
+    const { stats } = this.options;
+    const counted = {
+      lines: stats.lines,
+      bytes: stats.bytes,
+      requests: Float64Array.from(stats.requestsByClass),
+    };
+    to.scanner.push(bytes, []);
+    stats.lines = counted.lines;
+    stats.bytes = counted.bytes;
+    stats.requestsByClass.set(counted.requests);
+    to.framer.continueAt(0);
+    this.readers.set(next, to);
+  }
+
+  /**
+   * Reads a file to its end as it is now, through the one driver: each chunk's events are written before
+   * the scanner's position is committed. `ends` closes it for good: its last line and held record too.
+   */
+  private async readAll(file: TailedFile, signal: AbortSignal | undefined, ends = false): Promise<void> {
+    const { framer, scanner } = this.readerOf(file);
+    const lines = framer.lines;
+    const from = file.readOffset;
+    await drive({
+      source: { name: file.name, chunks: () => file.chunks(signal), commit: (at) => file.commit(at) },
+      scanner,
+      stats: this.options.stats,
+      observers: this.options.observers,
+      sink: this.options.print,
+      ends,
+    });
+    if (file.readOffset > from) file.lastData = this.options.clock.now();
+    file.figures.lines += Math.max(0, framer.lines - lines);
   }
 
   /** Rotated files idle for the rotate-wait, and compressed ones read to their end, are closed. */
@@ -555,9 +619,10 @@ export class Follower {
   }
 
   private async finish(key: string, file: TailedFile): Promise<void> {
-    await this.options.print(extractBatch(await file.drain(), this.options.stats, this.options.observers));
-    await file.commit();
+    // Its last line without a newline, and the record its framer still holds, are read now or never.
+    await this.readAll(file, undefined, true);
     await file.close();
+    this.readers.delete(file);
     this.finished.set(key, { position: file.position(), at: this.options.clock.now() });
     for (const [p, entry] of this.predecessors) if (entry.file === file) this.predecessors.delete(p);
   }
@@ -608,6 +673,7 @@ export class Follower {
     this.wakeTimer = undefined;
     await this.savePositions();
     for (const file of [...this.current.values(), ...this.draining.values()]) await file.close();
+    this.readers.clear();
     this.current.clear();
     this.draining.clear();
     this.ready = false;

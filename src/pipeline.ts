@@ -48,24 +48,27 @@ export function extractBatch(
 
 export interface Drive {
   source: ChunkSource;
-  /** The framer of this source (line numbers continue from where it starts). */
-  framer: Framer;
-  limits: FramingLimits;
+  /** The scanner and framer of this source; a followed file keeps its own from one round to the next. */
+  scanner: ChunkScanner;
   stats: PipelineStats;
   observers: readonly EventObserver[];
   sink: EventSink;
-  /** Where the source's first chunk starts; a resumed source starts past 0. */
-  startOffset?: number;
+  /**
+   * The source ends where its chunks stop (a batch input, a rotated file being closed): its last line
+   * without a newline, and what the framer still holds, are framed. A followed file's chunks stop at what
+   * is there now: an unfinished line waits in the scanner for the rest.
+   */
+  ends: boolean;
 }
 
 /**
- * Reads a source to its end: each chunk is framed, its records extracted, its events written, and only then
- * is the source told the position a restart may resume from, which never passes a record the framer still
- * holds. One chunk's events are in flight at a time: that is the bound on buffered output.
+ * Reads what a source has: each chunk is framed, its records extracted, its events written, and only then
+ * is the source told the position a restart may resume from (the scanner's: after the last whole line,
+ * never past a record the framer still holds). One chunk's events are in flight at a time: that is the
+ * bound on buffered output. Batch reads each input once, to its end; follow reads each file every round.
  */
 export async function drive(run: Drive): Promise<void> {
-  const { source, framer, stats, observers, sink } = run;
-  const scanner = new ChunkScanner(framer, stats, run.limits.maxLineBytes, run.startOffset);
+  const { source, scanner, stats, observers, sink } = run;
   const records: LogRecord[] = [];
   const emit = async () => {
     const events = extractBatch(records, stats, observers);
@@ -75,11 +78,12 @@ export async function drive(run: Drive): Promise<void> {
   for await (const chunk of source.chunks()) {
     scanner.push(chunk.bytes, records);
     await emit();
-    source.commit(scanner.position);
+    await source.commit(scanner.position);
   }
+  if (!run.ends) return;
   scanner.end(records);
   await emit();
-  source.commit(scanner.position);
+  await source.commit(scanner.position);
 }
 
 export interface BatchRun {
@@ -136,10 +140,14 @@ export async function runBatch(run: BatchRun, stats: PipelineStats): Promise<voi
   const sink: EventSink = run.output ? eventPrinter(run.output, stats, run.eventFormat) : async () => {};
   for (const path of run.files) {
     const source = batchSource(path, run.stdin);
-    const framer = new Framer(source.name, run.limits, stats);
+    const scanner = new ChunkScanner(
+      new Framer(source.name, run.limits, stats),
+      stats,
+      run.limits.maxLineBytes,
+    );
     try {
       if (await readLarge(path, source.name, run, sink, stats)) continue;
-      await drive({ source, framer, limits: run.limits, stats, observers: run.observers, sink });
+      await drive({ source, scanner, stats, observers: run.observers, sink, ends: true });
     } catch (error) {
       if (error instanceof OutputClosedError) throw error;
       run.onSourceError(source.name, error as Error);

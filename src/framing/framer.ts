@@ -103,6 +103,14 @@ export class Framer {
     return this.assembly?.start ?? this.partial?.start;
   }
 
+  /**
+   * Line numbers go on from `lines`: the file that took a rotated file's name counts its own lines from 0
+   * after the lines of a record carried over from the old one, which keeps its number there.
+   */
+  continueAt(lines: number): void {
+    this.lineNo = lines;
+  }
+
   /** Accounts for input bytes as they arrive, before any line is cut from them. */
   countBytes(bytes: number): void {
     this.stats.bytes += bytes;

@@ -1,6 +1,7 @@
 // Runs bytes through the real driver (chunk scanner, framer, extraction), fed in the chunks the test chooses.
 import type { OssErrorEvent } from '../../src/extract/types.js';
 import { DEFAULT_LIMITS, Framer, type FramingLimits } from '../../src/framing/framer.js';
+import { ChunkScanner } from '../../src/framing/scanner.js';
 import { drive } from '../../src/pipeline.js';
 import { newStats, type PipelineStats } from '../../src/stats.js';
 
@@ -11,7 +12,7 @@ export async function runChunks(
 ): Promise<{ events: OssErrorEvent[]; stats: PipelineStats }> {
   const stats = newStats();
   const events: OssErrorEvent[] = [];
-  const framer = new Framer(source, limits, stats);
+  const scanner = new ChunkScanner(new Framer(source, limits, stats), stats, limits.maxLineBytes);
   await drive({
     source: {
       name: source,
@@ -24,13 +25,13 @@ export async function runChunks(
       },
       commit() {},
     },
-    framer,
-    limits,
+    scanner,
     stats,
     observers: [],
     sink: async (batch) => {
       events.push(...batch);
     },
+    ends: true,
   });
   return { events, stats };
 }
