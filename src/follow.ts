@@ -1,11 +1,12 @@
 // Follow mode: tails files like `tail -F` (globs, rotation, truncation), resumes from a positions file, loses nothing.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { FollowConfig, FramingLimits } from './config.js';
+import { drive, type EventObserver } from './drive.js';
 import type { OssErrorEvent } from './extract/types.js';
-import { Framer, type FramingLimits } from './framing/framer.js';
+import { Framer } from './framing/framer.js';
 import { ChunkScanner } from './framing/scanner.js';
 import type { Logger } from './log.js';
-import { drive, type EventObserver } from './pipeline.js';
 import { excluded, expandGlob, globToRegExp, hasMagic, staticBase } from './sources/glob.js';
 import { type Fingerprint, findCopy, isCompressed, sameEdge, sameStart } from './sources/identity.js';
 import {
@@ -16,16 +17,15 @@ import {
   type SavedState,
   savePositions,
 } from './sources/positions.js';
+import { type Opened, type Replaced, type Start, TailedFile } from './sources/tail.js';
+import { DirectoryWatcher } from './sources/watch.js';
 import {
+  type FileErrorReason,
   type FileFigures,
   newFigures,
-  type Opened,
-  type Replaced,
-  type Start,
-  TailedFile,
-} from './sources/tail.js';
-import { DirectoryWatcher } from './sources/watch.js';
-import type { PipelineStats } from './stats.js';
+  type PipelineStats,
+  type TailerFigures,
+} from './stats.js';
 
 /** Time as the follower sees it: injectable, so rotation tests advance it instead of sleeping. */
 export interface Clock {
@@ -48,13 +48,10 @@ export const systemClock: Clock = {
 };
 
 export interface FollowOptions {
+  /** What to follow: file names and globs. */
   patterns: readonly string[];
-  excludes: readonly string[];
-  fromEnd: boolean;
-  rotateWaitMs: number;
-  pollIntervalMs: number;
-  positionsFile: string | undefined;
-  positionsIntervalMs: number;
+  /** The frozen follow options of the command line (excludes, start, rotate-wait, polling, positions). */
+  config: FollowConfig;
   limits: FramingLimits;
   stats: PipelineStats;
   observers: readonly EventObserver[];
@@ -66,19 +63,6 @@ export interface FollowOptions {
   counters?: () => Promise<unknown>;
   /** Watch directories to notice new and renamed files at once (default true); polling runs either way. */
   watch?: boolean;
-}
-
-/** Why a file could not be opened: a bounded set, for a metric label. */
-export const FILE_ERROR_REASONS = ['permission', 'not-found', 'other'] as const;
-export type FileErrorReason = (typeof FILE_ERROR_REASONS)[number];
-
-/** What the tailer's metrics read. */
-export interface TailerFigures {
-  files: ReadonlyMap<string, FileFigures>;
-  watched: number;
-  positionsWriteFailures: number;
-  /** Files that could not be opened, counted once per path and reason until it opens. */
-  fileErrors: Readonly<Record<FileErrorReason, number>>;
 }
 
 /** Directory events arriving within this delay wake the follower once. */
@@ -151,15 +135,15 @@ export class Follower {
   ready = false;
 
   constructor(private readonly options: FollowOptions) {
-    this.excludes = options.excludes.map((p) => globToRegExp(p.includes('/') ? p : `**/${p}`));
+    this.excludes = options.config.excludes.map((p) => globToRegExp(p.includes('/') ? p : `**/${p}`));
     if (options.watch !== false) this.watcher = new DirectoryWatcher(() => this.wake(), options.log);
   }
 
   /** Loads the positions file; returns the counters saved with it, for the metrics to restore. */
   loadState(): unknown {
-    if (!this.options.positionsFile) return undefined;
-    const loaded = loadPositions(this.options.positionsFile);
-    if (loaded.warning) this.options.log.warn({ file: this.options.positionsFile }, loaded.warning);
+    if (!this.options.config.positionsFile) return undefined;
+    const loaded = loadPositions(this.options.config.positionsFile);
+    if (loaded.warning) this.options.log.warn({ file: this.options.config.positionsFile }, loaded.warning);
     for (const f of loaded.state?.files ?? []) {
       const same = this.saved.get(inodeKey(f));
       if (same) same.push(f);
@@ -208,7 +192,7 @@ export class Follower {
     const stop = () => wakeup.abort();
     signal.addEventListener('abort', stop, { once: true });
     this.wakeup = wakeup;
-    await this.options.clock.sleep(this.options.pollIntervalMs, wakeup.signal);
+    await this.options.clock.sleep(this.options.config.pollIntervalMs, wakeup.signal);
     signal.removeEventListener('abort', stop);
     this.wakeup = undefined;
     this.woken = false;
@@ -240,7 +224,7 @@ export class Follower {
     this.forget();
     this.ready = true;
     const now = this.options.clock.now();
-    if (now - this.lastSave >= this.options.positionsIntervalMs) await this.savePositions();
+    if (now - this.lastSave >= this.options.config.positionsIntervalMs) await this.savePositions();
   }
 
   /** Lists the patterns, then matches what is there with what is followed, by identity, whatever the names. */
@@ -406,7 +390,7 @@ export class Follower {
     }
     // A `.gz` is never followed as text: it is read only to finish a file compressed while we were stopped.
     if (compressed) return undefined;
-    return firstRound && this.options.fromEnd ? { offset: size, line: 0 } : { offset: 0, line: 0 };
+    return firstRound && this.options.config.fromEnd ? { offset: size, line: 0 } : { offset: 0, line: 0 };
   }
 
   private async open(
@@ -519,7 +503,7 @@ export class Follower {
     for (const [p, { file: old, at }] of this.predecessors) {
       const next = [...this.current.values()].find((f) => f.path === p && f !== old);
       if (next === undefined) {
-        if (this.options.clock.now() - at > this.options.rotateWaitMs) this.predecessors.delete(p);
+        if (this.options.clock.now() - at > this.options.config.rotateWaitMs) this.predecessors.delete(p);
         continue;
       }
       this.predecessors.delete(p);
@@ -603,7 +587,7 @@ export class Follower {
   /** Rotated files idle for the rotate-wait, and compressed ones read to their end, are closed. */
   private async closeIdle(): Promise<void> {
     const now = this.options.clock.now();
-    const idle = (f: TailedFile) => now - f.lastData >= this.options.rotateWaitMs;
+    const idle = (f: TailedFile) => now - f.lastData >= this.options.config.rotateWaitMs;
     for (const [key, file] of this.draining) {
       if (!idle(file)) continue;
       this.draining.delete(key);
@@ -631,8 +615,8 @@ export class Follower {
   private forget(): void {
     const now = this.options.clock.now();
     for (const [key, { at }] of this.finished)
-      if (now - at > this.options.rotateWaitMs) this.finished.delete(key);
-    if (now - this.startedAt > Math.max(SAVED_GRACE_MS, this.options.rotateWaitMs)) {
+      if (now - at > this.options.config.rotateWaitMs) this.finished.delete(key);
+    if (now - this.startedAt > Math.max(SAVED_GRACE_MS, this.options.config.rotateWaitMs)) {
       this.saved.clear();
       this.reusedInodes.clear();
     }
@@ -644,7 +628,7 @@ export class Follower {
   /** Offsets and counters of the same moment, written atomically; a failure is counted and logged, never fatal. */
   async savePositions(): Promise<void> {
     this.lastSave = this.options.clock.now();
-    if (!this.options.positionsFile) return;
+    if (!this.options.config.positionsFile) return;
     // One entry per identity: files followed, then closed recently, then saved ones not seen yet.
     const files = new Map<string, FilePosition>();
     for (const file of [...this.current.values(), ...this.draining.values()])
@@ -657,11 +641,11 @@ export class Follower {
       counters: await this.options.counters?.(),
     };
     try {
-      savePositions(this.options.positionsFile, state);
+      savePositions(this.options.config.positionsFile, state);
     } catch (error) {
       this.positionsWriteFailures++;
       this.options.log.error(
-        { file: this.options.positionsFile, err: (error as Error).message },
+        { file: this.options.config.positionsFile, err: (error as Error).message },
         'cannot write the positions file',
       );
     }

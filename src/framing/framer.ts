@@ -1,5 +1,6 @@
 // Turns physical lines into log records: the cheap check, container unwrapping, partial joins, multi-line bodies.
 
+import type { FramingLimits } from '../config.js';
 import { mayHoldBody } from '../extract/index.js';
 import { cheapStatus } from '../extract/status.js';
 import type { LogRecord } from '../extract/types.js';
@@ -15,20 +16,6 @@ import {
   unwrapCri,
   unwrapDocker,
 } from './container.js';
-
-export interface FramingLimits {
-  /** Longer lines (and joined partial lines), in bytes, are skipped and counted. */
-  maxLineBytes: number;
-  /** A pretty-printed body longer than this many lines is given up and counted as truncated. */
-  maxBodyLines: number;
-  maxBodyChars: number;
-}
-
-export const DEFAULT_LIMITS: FramingLimits = {
-  maxLineBytes: 1024 * 1024,
-  maxBodyLines: 256,
-  maxBodyChars: 64 * 1024,
-};
 
 // A raw `<Error>` opener with no `</Error>` after it on the same line starts a multi-line body.
 const RAW_OPENER = /<Error(?:\s[^<>]*)?>/;

@@ -1,5 +1,6 @@
 // One followed file as a chunk source: bytes and offsets from where it stands, truncation and replaced content noticed.
 import fs from 'node:fs/promises';
+import type { FileFigures } from '../stats.js';
 import { type Chunk, type ChunkSource, READ_CHUNK_BYTES } from './files.js';
 import {
   type ByteSource,
@@ -13,20 +14,6 @@ import {
   sameEdge,
 } from './identity.js';
 import { FINGERPRINT_BYTES, type FilePosition, fingerprintOf } from './positions.js';
-
-/** Per-path figures for the tailer's metrics. */
-export interface FileFigures {
-  bytes: number;
-  lines: number;
-  rotations: number;
-  truncations: number;
-  /** Bytes between the read offset and the end of the file. */
-  lag: number;
-}
-
-export function newFigures(): FileFigures {
-  return { bytes: 0, lines: 0, rotations: 0, truncations: 0, lag: 0 };
-}
 
 /** Where reading starts in a file just opened. */
 export interface Start {

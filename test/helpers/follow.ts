@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
+import { DEFAULT_LIMITS, type FollowConfig } from '../../src/config.js';
 import type { OssErrorEvent } from '../../src/extract/types.js';
 import { type Clock, Follower, type FollowOptions } from '../../src/follow.js';
-import { DEFAULT_LIMITS } from '../../src/framing/framer.js';
 import { newStats } from '../../src/stats.js';
 
 export const body = (id: string, code = 'NoSuchKey') =>
@@ -26,16 +26,23 @@ export class Harness {
     return path.join(this.dir, name);
   }
 
-  start(overrides: Partial<FollowOptions> = {}): Follower {
+  /** A follower on the temp dir; `overrides` may set follow options (`fromEnd`, …) and the rest alike. */
+  start(overrides: Partial<FollowConfig> & Partial<Omit<FollowOptions, 'config'>> = {}): Follower {
     const log = pino({ level: 'info' }, { write: (line: string) => this.logs.push(line) });
-    this.follower = new Follower({
-      patterns: [path.join(this.dir, '*.log')],
+    const config: FollowConfig = {
       excludes: [],
       fromEnd: false,
       rotateWaitMs: 1000,
       pollIntervalMs: 100,
       positionsFile: this.file('positions.json'),
       positionsIntervalMs: 0,
+      resetCounters: false,
+    };
+    for (const key of Object.keys(config) as (keyof FollowConfig)[])
+      if (key in overrides) Object.assign(config, { [key]: overrides[key] });
+    this.follower = new Follower({
+      patterns: [path.join(this.dir, '*.log')],
+      config: Object.freeze(config),
       limits: DEFAULT_LIMITS,
       stats: this.stats,
       observers: [],
@@ -45,7 +52,7 @@ export class Harness {
       log,
       clock: this.clock,
       watch: false,
-      ...overrides,
+      ...Object.fromEntries(Object.entries(overrides).filter(([key]) => !(key in config))),
     });
     this.follower.loadState();
     return this.follower;

@@ -1,8 +1,10 @@
 // Runs bytes through the real driver (chunk scanner, framer, extraction), fed in the chunks the test chooses.
+
+import { DEFAULT_LIMITS, type FramingLimits } from '../../src/config.js';
+import { drive } from '../../src/drive.js';
 import type { OssErrorEvent } from '../../src/extract/types.js';
-import { DEFAULT_LIMITS, Framer, type FramingLimits } from '../../src/framing/framer.js';
+import { Framer } from '../../src/framing/framer.js';
 import { ChunkScanner } from '../../src/framing/scanner.js';
-import { drive } from '../../src/pipeline.js';
 import { newStats, type PipelineStats } from '../../src/stats.js';
 
 export async function runChunks(
