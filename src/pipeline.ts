@@ -7,7 +7,7 @@ import { OutputClosedError } from './errors.js';
 import { Framer } from './framing/framer.js';
 import { ChunkScanner } from './framing/scanner.js';
 import { eventPrinter } from './sinks/events.js';
-import { batchSource, type ChunkSource, STDIN } from './sources/files.js';
+import { batchSource, STDIN } from './sources/files.js';
 import type { PipelineStats } from './stats.js';
 
 export interface BatchRun {
