@@ -209,6 +209,8 @@ export class TailedFile implements ChunkSource {
       this.offset += bytesRead;
       this.figures.bytes += bytesRead;
       yield { bytes: this.buffer.subarray(0, bytesRead), offset };
+      // A short read was the end: asking again costs a read per round for nothing; the next round reads on.
+      if (bytesRead < this.buffer.length) return;
     }
   }
 
