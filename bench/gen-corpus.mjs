@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Deterministic corpora for the log shapes the nginx peer corpus lacks: JSON access logs, Docker json-file,
-// Kubernetes CRI (with partial records) and multi-line SDK output. Writes <out> and <out>.truth.json.
+// Kubernetes CRI (with partial records), multi-line SDK output with XML bodies, and application logs where
+// the errors are SDK-rendered (exceptions, logfmt, Python dicts). Writes <out> and <out>.truth.json.
 //
-// Usage: node bench/gen-corpus.mjs --shape json|docker|cri|multiline --out FILE --lines N [--seed 42] [--error-fraction 0.02]
+// Usage: node bench/gen-corpus.mjs --shape json|docker|cri|multiline|sdk --out FILE --lines N [--seed 42] [--error-fraction 0.02]
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -15,7 +16,7 @@ const { values } = parseArgs({
     'error-fraction': { type: 'string', default: '0.02' },
   },
 });
-const SHAPES = ['json', 'docker', 'cri', 'multiline'];
+const SHAPES = ['json', 'docker', 'cri', 'multiline', 'sdk'];
 if (!SHAPES.includes(values.shape) || !values.out) {
   console.error(`usage: gen-corpus.mjs --shape ${SHAPES.join('|')} --out FILE --lines N`);
   process.exit(2);
@@ -89,6 +90,44 @@ function body(code, message, bucket, key, pretty) {
 const goJson = (value) =>
   JSON.stringify(value).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
+/** One error as an SDK or tool prints it (one line, or two for aws-sdk-go v1). */
+function sdkError(iso, code, status, message, bucket, key) {
+  const id = hex(24);
+  switch (Math.floor(rand() * 7)) {
+    case 0:
+      // botocore prints no status: SlowDown would take the catalogue's, so another template carries it.
+      if (code !== 'SlowDown') {
+        return [
+          `${iso} ERROR botocore.exceptions.ClientError: An error occurred (${code}) when calling the GetObject operation: ${message}`,
+        ];
+      }
+      return [`ERROR: S3 error: ${status} (${code}): ${message}`];
+    case 1:
+      return [
+        `${iso.slice(0, 19).replace('T', ' ').replace(/-/g, '/')} get s3://${bucket}/${key}: ${code}: ${message}`,
+        `\tstatus code: ${status}, request id: ${id}, host id: ${hex(12)}`,
+      ];
+    case 2:
+      return [
+        `${iso} ERROR [pool-1] c.e.Store - com.amazonaws.services.s3.model.AmazonS3Exception: ${message} (Service: Amazon S3; Status Code: ${status}; Error Code: ${code}; Request ID: ${id}; S3 Extended Request ID: ${hex(20)})`,
+      ];
+    case 3:
+      return [
+        `time="${iso}" level=error msg="get failed" err="operation error S3: GetObject, https response error StatusCode: ${status}, RequestID: ${id}, HostID: ${hex(12)}, api error ${code}: ${message}"`,
+      ];
+    case 4:
+      return [
+        `time="${iso}" level=error msg="oss: service returned error: StatusCode=${status}, ErrorCode=${code}, ErrorMessage=\\"${message}\\", RequestId=${id}"`,
+      ];
+    case 5:
+      return [
+        `${iso} ERROR oss2.exceptions.ServerError: {'status': ${status}, 'x-oss-request-id': '${id}', 'details': {'Code': '${code}', 'Message': '${message}', 'RequestId': '${id}'}}`,
+      ];
+    default:
+      return [`ERROR: S3 error: ${status} (${code}): ${message}`];
+  }
+}
+
 while (written < lines) {
   t += Math.floor(rand() * 3);
   const iso = new Date(t).toISOString();
@@ -109,6 +148,21 @@ while (written < lines) {
     request_time: Number((rand() / 10).toFixed(3)),
     http_user_agent: pick(UAS),
   };
+  if (values.shape === 'sdk') {
+    if (isError) {
+      for (const l of sdkError(iso, code, status, message, bucket, key)) emit(l);
+      continue;
+    }
+    // Quiet application lines; one in ten carries a marker (a request id, the word error) and no error.
+    const r = rand();
+    if (r < 0.05) emit(`${iso} INFO  [worker] put s3://${bucket}/${key} ok, request id ${hex(16)}`);
+    else if (r < 0.1) emit(`time="${iso}" level=info msg="retry budget: 0 errors in the last minute"`);
+    else
+      emit(
+        `${iso} INFO  [worker] put s3://${bucket}/${key} ${access.body_bytes_sent} bytes in ${access.request_time}s`,
+      );
+    continue;
+  }
   if (values.shape === 'multiline') {
     if (!isError) {
       emit(`${iso} INFO  [gateway] ${access.request} -> ${status} in ${access.request_time}s`);

@@ -3,7 +3,7 @@
 // truth, runs mtail on the nginx corpus where it is installed, and prints one table of figures.
 //
 // Options: --lines N (default 1000000; the README's figures use 5000000), --dir DIR (corpora are kept
-// there and reused), --shapes nginx,json,docker,cri,multiline, --no-mtail, --no-micro, --no-follow,
+// there and reused), --shapes nginx,json,docker,cri,multiline,sdk, --no-mtail, --no-micro, --no-follow,
 // --no-floor (the nginx corpus with --threads 1, gzipped, and Node's read and gunzip floors).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,7 +20,7 @@ const { values } = parseArgs({
   options: {
     lines: { type: 'string', default: '1000000' },
     dir: { type: 'string', default: path.join(os.tmpdir(), 'oss-error-exporter-bench') },
-    shapes: { type: 'string', default: 'nginx,json,docker,cri,multiline' },
+    shapes: { type: 'string', default: 'nginx,json,docker,cri,multiline,sdk' },
     'no-mtail': { type: 'boolean' },
     'no-micro': { type: 'boolean' },
     'no-follow': { type: 'boolean' },
@@ -233,7 +233,7 @@ if (nginxFile && !values['no-floor']) {
 if (nginxFile) await warm(nginxFile);
 const peerRun = nginxFile ? mtail(nginxFile) : undefined;
 if (peerRun) {
-  const ours = rows.find((r) => r.subject.endsWith('nginx'));
+  const ours = rows.find((r) => r.subject.startsWith('oss-error-exporter nginx'));
   rows.push({
     subject: 'mtail (peer) nginx',
     lines: ours.lines,
@@ -245,8 +245,16 @@ if (peerRun) {
     'peak RSS MiB': Math.round(peerRun.rss),
     counts: peerRun.counts,
   });
+  // Against mtail: the default run, and the single-threaded and 2-worker medians when the floor rounds ran.
+  const versus = [
+    ['default', ours],
+    ['1 thread', rows.find((r) => r.subject.startsWith('nginx, --threads 1'))],
+    ['2 workers', rows.find((r) => r.subject.startsWith('nginx, default: 2 workers'))],
+  ].filter(([, row]) => row !== undefined);
   rows.push({
-    subject: `ratio oss-error-exporter / mtail: ${(ours['lines/s'] / peerRun.linesPerSec).toFixed(1)}x lines/s`,
+    subject: `ratio oss-error-exporter / mtail: ${versus
+      .map(([name, row]) => `${(row['lines/s'] / peerRun.linesPerSec).toFixed(1)}x ${name}`)
+      .join(', ')} (lines/s)`,
   });
 }
 console.table(rows);

@@ -19,7 +19,13 @@ describe('golden log formats', () => {
       'garbage.log',
       'json-access.log',
       'nginx-combined.log',
+      'sdk-cri.log',
+      'sdk-docker.log',
+      'sdk-json.log',
+      'sdk-logfmt.log',
       'sdk-multiline.log',
+      'sdk-plain.log',
+      'sdk-tracebacks.log',
       'traefik.log',
     ]);
   });

@@ -487,17 +487,22 @@ describeWithTools(['nginx', 'nginx-njs'])(
           metrics.get('oss_errors_total{code="SlowDown",status="503",class="5xx",category="throttling"}'),
         ).toBe(1);
         expect(metrics.get('oss_requests_total{class="2xx"}')).toBe(2);
-        const events = cli
-          .stdout()
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as { code: string; requestId: string; status: number })
-          // The 4 KiB cut of the oversized body is the extractor's business (a truncated body), not the gateway's.
-          .filter((e) => e.requestId !== 'RID-500');
-        expect(events.map((e) => [e.code, e.status, e.requestId])).toEqual([
-          ['NoSuchKey', 404, 'RID-404'],
-          ['AccessDenied', 403, 'RID-403'],
-          ['SlowDown', 503, 'RID-503'],
+        const events = await waitFor('four events', () => {
+          const all = cli
+            .stdout()
+            .split('\n')
+            .filter(Boolean)
+            .map(
+              (l) => JSON.parse(l) as { code: string; requestId: string; status: number; truncated?: true },
+            );
+          return all.length >= 4 ? all : undefined;
+        });
+        // The oversized body, cut at 4 KiB by the gateway, is one truncated event with the code it kept.
+        expect(events.map((e) => [e.code, e.status, e.requestId, e.truncated ?? false])).toEqual([
+          ['NoSuchKey', 404, 'RID-404', false],
+          ['AccessDenied', 403, 'RID-403', false],
+          ['SlowDown', 503, 'RID-503', false],
+          ['InternalError', 500, 'RID-500', true],
         ]);
       } finally {
         cli.child.kill('SIGTERM');

@@ -78,6 +78,20 @@ const CONTENT = [
   '',
   ']>',
   '\xe6\x8a\xa5 bytes',
+  // SDK errors: lines the cheap check lets through by their first or last characters, or their markers.
+  'Traceback (most recent call last):',
+  '  File "app.py", line 3, in <module>',
+  'botocore.exceptions.ClientError: An error occurred (NoSuchKey) when calling the GetObject operation: gone',
+  'NoSuchKey: The specified key does not exist.',
+  '\tstatus code: 404, request id: 5C3D9175B6FC2012, host id: abc',
+  'com.amazonaws.services.s3.model.AmazonS3Exception: Access Denied (Service: Amazon S3; Status Code: 403; Error Code: AccessDenied; Request ID: 8A1B)',
+  '    at com.example.App.main(App.java:10)',
+  'software.amazon.awssdk.services.s3.model.NoSuchKeyException: The specified key does not exist. (Service: S3, Status Code: 404, Request ID: 7E1A)',
+  'NoSuchKey: The specified key does not exist.',
+  '    at de_NoSuchKeyRes (node_modules/x.js:1:1) {',
+  "  '$metadata': { httpStatusCode: 404, requestId: '7E1A' },",
+  '}',
+  'a line ending with a brace {',
 ];
 
 type Shape = 'plain' | 'cri' | 'docker';

@@ -2,18 +2,65 @@
 import { inferCategory, lookupCode, rowFor, statusClass } from '../catalog/index.js';
 import { jsonContext, type LineContext, textLineContext } from './context.js';
 import { redactDetails, redactStrings, redactText } from './redact.js';
+import { hitElements, mergeHits, type SdkHit, sdkObjectHit, sdkTextHits } from './sdk.js';
 import type { BodyFailure, Extraction, LogRecord, OssErrorEvent } from './types.js';
 import { escapeLayers, unescapeBody } from './unescape.js';
 import { type BodyElements, MAX_BODY_CHARS, parseBody } from './xml.js';
 
 export type * from './types.js';
 
+// A body in any escaping contains `Error` (`<Error>`, `\u003cError\u003e`, `\x22`-escaped nginx lines); most SDK
+// renderings contain `Error` or `error` (ClientError, ErrorCode, `operation error`, `S3 error`, the JS SDKs'
+// `handleError`/`extractError` frames) or `xception`. Two alternatives only: each one more costs about as much as
+// the whole check did before (bench/run.mjs measures it).
+const MARKERS = /[Ee]rror|xception/;
+// What a record that passed the framer may still hold in a JSON string or an assembled record: the markers of
+// the SDK templates that carry no `Error` (a status line, a request id, a `statusCode`, an `x-oss-err` header).
+const SDK_MARKERS =
+  /[Ee]rror|xception|tatus ?[Cc]ode|equest[ I-]?[IiDd]|Traceback|oss-err|\$metadata|\(Message: /;
+// The keys of SDK error objects in JSON (aws-sdk-js v3, v2, ali-oss, minio-js, header maps), looked for once a
+// record: the JSON access logs that carry XML bodies hold none of them and skip the per-object check.
+const SDK_OBJECT = /"\$metadata"|"requestId"|"requestid"|"S3Error"|"x-(?:amz|oss)-/i;
+
 /**
- * The cheap check that runs on every line: a body in any escaping contains the letters `Error`
- * (`<Error>`, `\u003cError\u003e`, `\x22`-escaped nginx lines). Lines without them never reach the parser.
+ * The cheap check that runs on every line. Lines without a marker never reach the parser, except a line
+ * ending with `{` (the last stack frame before util.inspect's properties) and the first lines of aws-sdk-go
+ * v1's status line and of a Python traceback, recognised by their first characters. `start` is where a
+ * container runtime's prefix ends.
  */
-export function mayHoldBody(text: string): boolean {
-  return text.includes('Error');
+export function mayHoldBody(text: string, start = 0): boolean {
+  return MARKERS.test(text) || text.charCodeAt(text.length - 1) === 123 || startsSdkLine(text, start);
+}
+
+/** `\tstatus code: 404, request id: …` (aws-sdk-go v1's second line), `Traceback (most recent call last):`. */
+function startsSdkLine(text: string, start: number): boolean {
+  const c = text.charCodeAt(start);
+  if (c === 9) return text.startsWith('status code: ', start + 1);
+  if (c === 84) return text.startsWith('Traceback (', start);
+  return false;
+}
+
+// Docker json-file: `{"log":"` then the content, JSON-escaped (a tab is `\\t`), ending before `\\n","stream"…`.
+const DOCKER_CONTENT = 8;
+// `","stream":"stdout","time":"2026-11-24T10:00:00.123456789Z"}` and some room.
+const DOCKER_TAIL = 96;
+
+/** The cheap check for a raw Docker json-file line. */
+export function mayHoldWrapped(line: string): boolean {
+  return (
+    mayHoldBody(line, DOCKER_CONTENT) ||
+    line.startsWith('\\tstatus code: ', DOCKER_CONTENT) ||
+    endsWithBrace(line)
+  );
+}
+
+/**
+ * Whether the content ends with `{\\n`: `","stream"` is looked for only in the line's last bytes (the stream
+ * and time fields), so this costs no scan of the content.
+ */
+function endsWithBrace(line: string): boolean {
+  const end = line.indexOf('","stream"', line.length - DOCKER_TAIL);
+  return end > 2 && line.charCodeAt(end - 3) === 123 && line.charCodeAt(end - 2) === 92;
 }
 
 // `<Error>` raw, or with its angle brackets JSON-escaped once or more (`\u003c`, `\\u003c`); attributes allowed.
@@ -62,17 +109,72 @@ function hasDtd(text: string, from: number, to: number): boolean {
 export function extractRecord(record: LogRecord, readTime: string): Extraction {
   const out: Extraction = { events: [], failures: [] };
   const text = record.text;
-  if (!mayHoldBody(text)) return out;
+  if (!mayHoldBody(text) && !SDK_MARKERS.test(text)) return out;
+  const hits: FoundHit[] = [];
   if (text.trimStart().startsWith('{')) {
     const doc = tryParseJson(text);
     if (doc !== undefined) {
-      walkJson(doc, [], 0, record, readTime, out);
+      walkJson(doc, [], 0, record, readTime, out, hits, SDK_OBJECT.test(text));
+      addSdkEvents(hits, record, readTime, out);
       return out;
     }
   }
   const context = memo(() => withHeader(textLineContext(text), record.header));
-  scanText(text, context, record, readTime, out, hostileHeader(record.header));
+  scanText(text, context, record, readTime, out, hostileHeader(record.header), foreignHeader(record.header));
+  // A text that gave an XML event is that error's: its SDK rendering, if any, would be the same one again.
+  if (out.events.length === 0) for (const hit of sdkTextHits(text)) hits.push({ hit, context });
+  addSdkEvents(hits, record, readTime, out);
   return out;
+}
+
+interface FoundHit {
+  hit: SdkHit;
+  context: Context;
+}
+
+/** One event per SDK-rendered error, after the record's XML bodies (which win for the same code). */
+function addSdkEvents(
+  found: readonly FoundHit[],
+  record: LogRecord,
+  readTime: string,
+  out: Extraction,
+): void {
+  if (found.length === 0) return;
+  const contexts = new Map(found.map((f) => [f.hit, f.context]));
+  const merged = mergeHits(
+    found.map((f) => f.hit),
+    new Set(out.events.map((e) => e.code)),
+  );
+  for (const hit of merged) {
+    const origin = found.find((f) => f.hit.code === hit.code);
+    const context = (origin && contexts.get(origin.hit)) ?? found[0]?.context;
+    if (!context) continue;
+    const event = buildEvent(hitElements(hit), context(), record, readTime);
+    if (event) out.events.push({ ...event, shape: hit.shape, sdk: hit.sdk });
+  }
+}
+
+// An STS or IAM `<ErrorResponse><Error>…` wraps its error: another service's, not a store's.
+const FOREIGN_WRAPPER = /(?:<|\\+u003[cC])ErrorResponse[\s>\\]/;
+// Azure Blob puts its request id and time inside the message; its auth errors carry a detail element.
+const AZURE_MESSAGE = /RequestId:[\w-]{8,}\s*(?:\\n)?\s*Time:\d{4}-\d\d-\d\dT/;
+
+function foreignHeader(header: string | undefined): boolean {
+  return header !== undefined && FOREIGN_WRAPPER.test(header) && !/\/ErrorResponse/.test(header);
+}
+
+/** Whether the body at `start` sits inside an `<ErrorResponse>` opened shortly before it. */
+function insideForeignWrapper(text: string, start: number): boolean {
+  const before = text.slice(Math.max(0, start - 256), start);
+  return FOREIGN_WRAPPER.test(before) && !before.includes('/ErrorResponse');
+}
+
+function foreignBody(elements: BodyElements): boolean {
+  const code = text(elements.get('Code') ?? elements.get('code'));
+  if (code === undefined || lookupCode(code)) return false;
+  return (
+    elements.has('AuthenticationErrorDetail') || AZURE_MESSAGE.test(String(elements.get('Message') ?? ''))
+  );
 }
 
 // A DOCTYPE on the line before a multi-line body is its prologue (an internal subset spanning lines ends
@@ -115,29 +217,31 @@ function walkJson(
   record: LogRecord,
   readTime: string,
   out: Extraction,
+  hits: FoundHit[],
+  sdkObjects: boolean,
 ): void {
   if (depth > MAX_JSON_DEPTH) return;
   if (typeof value === 'string') {
-    if (!mayHoldBody(value)) return;
+    if (!SDK_MARKERS.test(value)) return;
     if (value.trimStart().startsWith('{')) {
       const inner = tryParseJson(value);
       if (inner !== undefined && typeof inner === 'object') {
-        walkJson(inner, parents, depth + 1, record, readTime, out);
+        walkJson(inner, parents, depth + 1, record, readTime, out, hits, sdkObjects);
         return;
       }
     }
-    scanText(
-      value,
-      memo(() => jsonContext(parents)),
-      record,
-      readTime,
-      out,
-    );
+    const context = memo(() => jsonContext(parents));
+    const before = out.events.length;
+    scanText(value, context, record, readTime, out);
+    if (out.events.length === before) for (const hit of sdkTextHits(value)) hits.push({ hit, context });
   } else if (Array.isArray(value)) {
-    for (const item of value) walkJson(item, parents, depth + 1, record, readTime, out);
+    for (const item of value) walkJson(item, parents, depth + 1, record, readTime, out, hits, sdkObjects);
   } else if (value !== null && typeof value === 'object') {
     const chain = [value as JsonObject, ...parents];
-    for (const child of Object.values(value)) walkJson(child, chain, depth + 1, record, readTime, out);
+    const hit = sdkObjects ? sdkObjectHit(value as JsonObject) : undefined;
+    if (hit) hits.push({ hit, context: memo(() => jsonContext(chain)) });
+    for (const child of Object.values(value))
+      walkJson(child, chain, depth + 1, record, readTime, out, hits, sdkObjects);
   }
 }
 
@@ -149,6 +253,7 @@ function scanText(
   readTime: string,
   out: Extraction,
   hostilePrologue = false,
+  foreignPrologue = false,
 ): void {
   let searchFrom = 0;
   OPENER.lastIndex = 0;
@@ -171,13 +276,17 @@ function scanText(
       OPENER.lastIndex = afterOpen;
       searchFrom = afterOpen;
       continue;
+    } else if ((foreignPrologue && searchFrom === 0) || insideForeignWrapper(text, start)) {
+      // another service's error: neither an event nor a failure
     } else {
       const segment = text.slice(start, CLOSER.lastIndex);
       const parsed = parseBody(
         unescapeBody(segment, escapeLayers(openerBackslashes(open[0]), segment, text)),
       );
       if (!parsed.ok) failure(parsed.reason);
-      else {
+      else if (foreignBody(parsed.elements)) {
+        // an Azure Blob error shaped like a store's
+      } else {
         const event = buildEvent(parsed.elements, context(), record, readTime);
         if (event) out.events.push(event);
         else failure('no-code');

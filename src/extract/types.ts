@@ -47,6 +47,13 @@ export interface OssErrorEvent {
   request: RequestInfo | null;
   /** Set when the body was cut short and only its Code could be salvaged. */
   truncated?: true;
+  /**
+   * Where the error was read, when not from an XML body (events from bodies have no `shape`, as before):
+   * `sdk` for an SDK's or tool's rendering (an exception, an error object), `header` for response headers.
+   */
+  shape?: 'sdk' | 'header';
+  /** Which SDK, tool or header printed it, e.g. `botocore`, `aws-sdk-java`, `ali-oss`, `x-amz-error-code`. */
+  sdk?: string;
 }
 
 /** Why a body could not be read. A bounded set: it is a metric label. `internal` is an extractor bug. */

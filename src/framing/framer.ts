@@ -1,7 +1,7 @@
 // Turns physical lines into log records: the cheap check, container unwrapping, partial joins, multi-line bodies.
 
 import type { FramingLimits } from '../config.js';
-import { mayHoldBody } from '../extract/index.js';
+import { mayHoldBody, mayHoldWrapped } from '../extract/index.js';
 import { cheapStatus } from '../extract/status.js';
 import type { LogRecord } from '../extract/types.js';
 import { countRequest, type PipelineStats } from '../stats.js';
@@ -16,12 +16,14 @@ import {
   unwrapCri,
   unwrapDocker,
 } from './container.js';
+import { type HeldRecord, insideOpenElement, SdkAssembly, type SdkState } from './sdk-assembly.js';
 
 // A raw `<Error>` opener with no `</Error>` after it on the same line starts a multi-line body.
 const RAW_OPENER = /<Error(?:\s[^<>]*)?>/;
 // A line that starts like a log record of its own (a timestamp, an address, JSON) is not a body's text.
 const NEW_RECORD = /^[\d{[]/;
-// An escaped body (`\n`, `\x0A`, `\"`) lives on one line: a missing close there means truncation, not more lines.
+// An escaped line (`\n`, `\x0A`, `\"` anywhere on it, as nginx writes a quoted field) holds its body whole: a missing
+// close there means truncation, not more lines (a gateway that caps the body cuts it so).
 const ESCAPED = /\\(?:n|x0A|x22|")/;
 
 /** A framer's state as plain data (it crosses to and from worker threads). */
@@ -36,6 +38,8 @@ export interface FramerState {
   reachedBack: boolean;
   partial: { text: string; start: number; time: string | undefined } | undefined;
   assembly: Assembly | undefined;
+  sdk: SdkState | undefined;
+  previousExtracted: boolean;
 }
 
 interface Assembly {
@@ -63,6 +67,9 @@ export class Framer {
   /** Lines remembered by this framer (up to 2), and whether it ever asked for one it had not seen. */
   private remembered = 0;
   private reachedBack = false;
+  private readonly sdk: SdkAssembly;
+  // Whether the line in `previousLine` went to extraction: a multi-line SDK error must not take it twice.
+  private previousExtracted = false;
 
   constructor(
     private readonly source: string,
@@ -75,6 +82,7 @@ export class Framer {
   ) {
     this.lineNo = firstLine;
     this.format = format;
+    this.sdk = new SdkAssembly(limits.maxBodyLines, limits.maxBodyChars);
   }
 
   /** The physical line number of the last line pushed. */
@@ -87,7 +95,7 @@ export class Framer {
    * undefined. Follow mode never commits an offset past it, so a restart reads that record again whole.
    */
   get heldSince(): number | undefined {
-    return this.assembly?.start ?? this.partial?.start;
+    return this.assembly?.start ?? this.sdk.heldSince ?? this.partial?.start;
   }
 
   /**
@@ -115,7 +123,7 @@ export class Framer {
    * calling `push`, or undefined while a record is held (or before the first line): then every line comes here.
    */
   get quietFormat(): ContainerFormat | undefined {
-    return this.assembly === undefined && this.partial === undefined ? this.format : undefined;
+    return this.idle && this.partial === undefined ? this.format : undefined;
   }
 
   /**
@@ -146,7 +154,7 @@ export class Framer {
     this.format ??= sniffFormat(line);
     if (this.format === 'plain') {
       countRequest(this.stats, cheapStatus(line));
-      if (this.assembly === undefined && !mayHoldBody(line)) {
+      if (this.idle && !mayHoldBody(line)) {
         this.remember(line);
         return undefined;
       }
@@ -172,6 +180,8 @@ export class Framer {
       reachedBack: this.reachedBack,
       partial: this.partial,
       assembly: this.assembly,
+      sdk: this.sdk.snapshot(),
+      previousExtracted: this.previousExtracted,
     };
   }
 
@@ -194,6 +204,8 @@ export class Framer {
     this.remembered = Math.min(2, this.remembered + state.remembered);
     this.partial = state.partial && { ...state.partial, start: state.partial.start + base };
     this.assembly = state.assembly && { ...state.assembly, start: state.assembly.start + base };
+    this.sdk.adopt(state.sdk, base);
+    if (state.remembered >= 1) this.previousExtracted = state.previousExtracted;
   }
 
   /** Records still held at the end of the input: an unfinished partial line or multi-line body. */
@@ -205,29 +217,41 @@ export class Framer {
       out.push(...this.logical(text, start, time));
     }
     if (this.assembly) out.push(this.finishAssembly());
+    const held = this.sdk.end();
+    if (held) out.push(this.heldRecord(held));
     return out;
   }
 
+  /** No multi-line record under way: a quiet line may leave on the cheap check. */
+  private get idle(): boolean {
+    return this.assembly === undefined && !this.sdk.holding;
+  }
+
+  private heldRecord(held: HeldRecord): LogRecord {
+    this.stats.candidates++;
+    return this.record(held.text, held.start, held.runtimeTime, held.header);
+  }
+
   private container(line: string): LogRecord[] | undefined {
-    if (this.partial === undefined && this.assembly === undefined) {
+    if (this.partial === undefined && this.idle) {
       // Fast path: a complete record without a body marker is counted and dropped without unwrapping it.
       if (this.format === 'cri') {
         const start = criContentStart(line);
         if (start > 0 && criComplete(line, start)) {
           countRequest(this.stats, cheapStatus(line, start));
-          if (!mayHoldBody(line)) {
+          if (!mayHoldBody(line, start)) {
             this.remember(line, start);
             return undefined;
           }
         }
-      } else if (!mayHoldBody(line) && dockerLineComplete(line)) {
+      } else if (!mayHoldWrapped(line) && dockerLineComplete(line)) {
         return undefined;
       }
     }
     const record = this.format === 'cri' ? unwrapCri(line) : unwrapDocker(line);
     if (record === undefined) {
       // A line the container format does not explain (blank, foreign) still takes the cheap check.
-      if (this.assembly === undefined && !mayHoldBody(line)) {
+      if (this.idle && !mayHoldBody(line)) {
         this.remember(line);
         return undefined;
       }
@@ -251,7 +275,7 @@ export class Framer {
       if (this.format === 'cri') countRequest(this.stats, cheapStatus(text));
       return this.logical(text, start, time);
     }
-    if (this.assembly === undefined && !mayHoldBody(record.text)) {
+    if (this.idle && !mayHoldBody(record.text)) {
       this.remember(record.text);
       return undefined;
     }
@@ -261,13 +285,31 @@ export class Framer {
   /** A whole logical line: part of a multi-line body, the start of one, or a record of its own. */
   private logical(text: string, lineNo: number, runtimeTime: string | undefined): LogRecord[] {
     const out: LogRecord[] = [];
+    if (this.assembly === undefined) {
+      // Docker's fast path keeps no previous line: there the line before is not known.
+      const previous = this.format === 'docker' ? undefined : this.previous;
+      const sdk = this.sdk.offer(text, lineNo, runtimeTime, previous, this.previousExtracted);
+      for (const held of sdk.done) out.push(this.heldRecord(held));
+      if (sdk.taken) {
+        this.remember(text);
+        this.previousExtracted = true;
+        return out;
+      }
+      // A quiet line that came here only because an SDK error was held: nothing in it to extract.
+      if (!mayHoldBody(text)) {
+        this.remember(text);
+        return out;
+      }
+    }
     if (this.assembly) {
       const a = this.assembly;
       const trimmed = text.trimStart();
+      const last = a.lines[a.lines.length - 1] ?? '';
       const continues =
         !RAW_OPENER.test(text) &&
         (trimmed.startsWith('<') ||
-          (!NEW_RECORD.test(trimmed) && !(a.lines[a.lines.length - 1] ?? '').trimEnd().endsWith('>')));
+          insideOpenElement(last) ||
+          (!NEW_RECORD.test(trimmed) && !last.trimEnd().endsWith('>')));
       if (continues) {
         a.lines.push(text);
         a.chars += text.length + 1;
@@ -287,7 +329,7 @@ export class Framer {
       out.push(this.finishAssembly());
     }
     const opener = RAW_OPENER.exec(text);
-    if (opener && !text.includes('</Error', opener.index) && !ESCAPED.test(text.slice(opener.index))) {
+    if (opener && !text.includes('</Error', opener.index) && !ESCAPED.test(text)) {
       this.assembly = this.startAssembly(text, lineNo, runtimeTime);
     } else {
       this.stats.candidates++;
@@ -297,6 +339,7 @@ export class Framer {
       out.push(this.record(text, lineNo, runtimeTime, header));
     }
     this.remember(text);
+    this.previousExtracted = true;
     return out;
   }
 
@@ -307,6 +350,7 @@ export class Framer {
     this.beforeStart = this.previousStart;
     this.previousLine = line;
     this.previousStart = start;
+    this.previousExtracted = false;
   }
 
   private get previous(): string | undefined {

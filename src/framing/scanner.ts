@@ -12,6 +12,19 @@ const QUOTE = 34;
 const BRACE = 123;
 const F = 70;
 const P = 80;
+const TAB = 9;
+const T = 84;
+const BACKSLASH = 92;
+const OPEN_BRACE = 123;
+// The lines extract/index.ts's `mayHoldBody` lets through without a marker: the first lines of aws-sdk-go v1's
+// status line and of a Python traceback, and (by their last byte) util.inspect's `{` after a stack.
+const STATUS_CODE = Buffer.from('status code: ');
+const TRACEBACK = Buffer.from('Traceback (');
+const DOCKER_STATUS_CODE = Buffer.from('\\tstatus code: ');
+const DOCKER_STREAM = Buffer.from('","stream"');
+// `mayHoldWrapped`'s constants: Docker's content starts after `{"log":"`; its stream and time fit in 96 bytes.
+const DOCKER_CONTENT = 8;
+const DOCKER_TAIL = 96;
 
 /** Where a restart may resume: a byte offset at a line start, and how many lines lie before it. */
 export interface ScanPosition {
@@ -57,12 +70,17 @@ const JSON_STATUS_KEYS = ['"status":', '"http_status":', '"DownstreamStatus":'].
  * records, counters and line numbers are those of pushing every line.
  */
 export class ChunkScanner {
-  private readonly marker = new Next(Buffer.from('Error'));
+  // The body and SDK markers of `mayHoldBody`: `Error`, `error`, `xception`.
+  private readonly markers = [
+    new Next(Buffer.from('Error')),
+    new Next(Buffer.from('error')),
+    new Next(Buffer.from('xception')),
+  ];
   private readonly quote = new Next(QUOTE);
   private readonly quoteSpace = new Next(Buffer.from('" '));
   private readonly keys = JSON_STATUS_KEYS.map((k) => new Next(k));
   private readonly dockerEnd = new Next(Buffer.from('\\n","'));
-  private readonly finders = [this.marker, this.quote, this.quoteSpace, ...this.keys, this.dockerEnd];
+  private readonly finders = [...this.markers, this.quote, this.quoteSpace, ...this.keys, this.dockerEnd];
 
   /** The start of a line not ended yet (its bytes), or an over-long one being skipped to its newline. */
   private pending = Buffer.alloc(0);
@@ -188,14 +206,14 @@ export class ChunkScanner {
     let pos = from;
     let previous = this.lastLineStart - base;
     let older = this.olderLineStart - base;
-    let hit = this.marker.find(buf, pos);
+    let hit = this.nextMarker(buf, pos);
     for (;;) {
       const nl = buf.indexOf(NEWLINE, pos);
       if (nl < 0) break;
       let end = nl;
       if (end > pos && buf[end - 1] === CR) end--;
       const marked = hit < nl;
-      if (marked) hit = this.marker.find(buf, nl + 1);
+      if (marked) hit = this.nextMarker(buf, nl + 1);
       if (end - pos > max) this.framer.skipOverlong();
       else if (marked || !this.quietLine(buf, pos, end)) this.slow(buf, pos, end, base, previous, older, out);
       older = previous;
@@ -210,23 +228,30 @@ export class ChunkScanner {
     return pos;
   }
 
+  /** Where the next marker starts at or after `from`, or the buffer's length. */
+  private nextMarker(buf: Buffer, from: number): number {
+    const [a, b, c] = this.markers as [Next, Next, Next];
+    return Math.min(a.find(buf, from), b.find(buf, from), c.find(buf, from));
+  }
+
   /** Handles a line with no body marker in place, as `Framer.push` would; false when it must go there. */
   private quietLine(buf: Buffer, start: number, end: number): boolean {
     switch (this.fast) {
       case 'plain':
+        if (opensSdkError(buf, start, end, start)) return false;
         countRequest(this.stats, this.status(buf, end, start));
         this.note(buf, start, end, 0);
         return true;
       case 'cri': {
         const content = criContentStart(buf, start, end);
-        if (content < 0 || buf[content - 2] !== F) return false;
+        if (content < 0 || buf[content - 2] !== F || opensSdkError(buf, start, end, content)) return false;
         countRequest(this.stats, this.status(buf, end, content));
         this.note(buf, start, end, content - start);
         return true;
       }
       case 'docker':
         // The framer neither counts nor remembers a complete Docker record without a marker.
-        if (this.dockerEnd.find(buf, start) >= end) return false;
+        if (this.dockerEnd.find(buf, start) >= end || opensWrappedSdkError(buf, start, end)) return false;
         this.quiet++;
         return true;
       default:
@@ -345,6 +370,37 @@ export class ChunkScanner {
     if (close >= end || byteAt(buf, end, close + 5) !== SPACE) return 0;
     return digitsAt(buf, end, close + 2);
   }
+}
+
+/** `mayHoldBody`'s looks without a marker, on bytes: the line's last byte, and its content's first ones. */
+function opensSdkError(buf: Buffer, start: number, end: number, content: number): boolean {
+  if (end > start && buf[end - 1] === OPEN_BRACE) return true;
+  const c = content < end ? buf[content] : undefined;
+  if (c === TAB) return startsWith(buf, end, content + 1, STATUS_CODE);
+  if (c === T) return startsWith(buf, end, content, TRACEBACK);
+  return false;
+}
+
+/** `mayHoldWrapped` on the bytes of a Docker json-file line (its content JSON-escaped). */
+function opensWrappedSdkError(buf: Buffer, start: number, end: number): boolean {
+  if (opensSdkError(buf, start, end, start + DOCKER_CONTENT)) return true;
+  if (startsWith(buf, end, start + DOCKER_CONTENT, DOCKER_STATUS_CODE)) return true;
+  // The content ends with `{\n`: `","stream"` looked for in the line's last bytes only.
+  const from = start + Math.max(0, end - start - DOCKER_TAIL);
+  const found = buf.indexOf(DOCKER_STREAM, from);
+  return (
+    found >= 0 &&
+    found + DOCKER_STREAM.length <= end &&
+    found - start > 2 &&
+    buf[found - 3] === OPEN_BRACE &&
+    buf[found - 2] === BACKSLASH
+  );
+}
+
+function startsWith(buf: Buffer, end: number, at: number, prefix: Buffer): boolean {
+  if (at + prefix.length > end) return false;
+  for (let i = 0; i < prefix.length; i++) if (buf[at + i] !== prefix[i]) return false;
+  return true;
 }
 
 /** A byte of the line, or NaN past its end, as `charCodeAt` gives past a string's end. */
