@@ -2,7 +2,8 @@
 // Follow-mode cost and correctness: a writer appends RATE lines/s (2% with an error body) to a file the exporter
 // follows, for SECONDS seconds; the exporter's CPU time is read from /proc before and after. Linux only.
 // `--storm` adds a rotation every 200 ms (rename, the oldest rotated file gzip-ed) and every error line gets its
-// own RequestId, so the events on stdout tell how many were lost and how many repeated.
+// own RequestId, so the events on stdout tell how many were lost and how many repeated. Every run checks that
+// the exporter read every appended line (its `oss_exporter_lines_read_total`, written at exit by --metrics-file).
 //
 // Usage: node bench/follow-cpu.mjs [--rate 10000] [--seconds 10] [--storm glob|exact]
 //   --storm glob   follows 'app.log*' (rotated names included) with --exclude '*.gz': the safe pattern
@@ -63,7 +64,18 @@ function rotate() {
 }
 
 const pattern = storm === 'glob' ? `${log}*` : log;
-const args = [cli, '-F', pattern, '--listen', '127.0.0.1:0', '--poll-interval', '250ms'];
+const metricsFile = path.join(dir, 'metrics.prom');
+const args = [
+  cli,
+  '-F',
+  pattern,
+  '--listen',
+  '127.0.0.1:0',
+  '--poll-interval',
+  '250ms',
+  '--metrics-file',
+  metricsFile,
+];
 if (storm === 'glob') args.push('--exclude', '*.gz');
 const out = storm ? 'pipe' : fs.openSync('/dev/null', 'w');
 const child = spawn(process.execPath, ['--max-semi-space-size=4', ...args], {
@@ -102,17 +114,23 @@ const rss = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/sta
 child.kill('SIGTERM');
 await new Promise((r) => child.on('close', r));
 const lines = rate * seconds;
+const linesRead = Number(
+  /^oss_exporter_lines_read_total (\S+)$/m.exec(fs.readFileSync(metricsFile, 'utf8'))?.[1] ?? Number.NaN,
+);
 console.log(
   `follow mode${storm ? ` (rotation storm, ${storm === 'glob' ? "'app.log*', .gz excluded" : "'app.log'"})` : ''}: ` +
     `${lines} lines at ${rate} lines/s for ${seconds} s: ${cpu.toFixed(2)} CPU s over ${wall.toFixed(1)} s = ` +
-    `${((cpu / wall) * 100).toFixed(1)}% of one core, peak RSS ${rss.toFixed(0)} MiB`,
+    `${((cpu / wall) * 100).toFixed(1)}% of one core, peak RSS ${rss.toFixed(0)} MiB, ` +
+    `load ${os.loadavg()[0].toFixed(1)}`,
 );
+console.log(`  lines read: ${linesRead} of ${lines} appended${linesRead === lines ? '' : ' (MISMATCH)'}`);
+if (linesRead !== lines) process.exitCode = 1;
 if (storm) {
   let lost = 0;
   let repeated = 0;
   for (let i = 0; i < nextId; i++) if (!seen.has(`R${String(i).padStart(12, '0')}`)) lost++;
   for (const n of seen.values()) repeated += n - 1;
   console.log(`  ${rotations} rotations, ${nextId} errors written: ${lost} lost, ${repeated} repeated`);
-  process.exitCode = lost + repeated > 0 ? 1 : 0;
+  if (lost + repeated > 0) process.exitCode = 1;
 }
 fs.rmSync(dir, { recursive: true, force: true });

@@ -278,12 +278,7 @@ async function follow(config: RunConfig, options: FollowConfig, log: Logger): Pr
     }
     const follower = new Follower({
       patterns: config.files.filter((f) => f !== STDIN),
-      excludes: options.excludes,
-      fromEnd: options.fromEnd,
-      rotateWaitMs: options.rotateWaitMs,
-      pollIntervalMs: options.pollIntervalMs,
-      positionsFile: options.positionsFile,
-      positionsIntervalMs: options.positionsIntervalMs,
+      config: options,
       limits: config.limits,
       stats,
       observers: [metrics.observe],

@@ -1,7 +1,21 @@
 // Reads and checks the command line once; everything after start-up receives the frozen result.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError } from './errors.js';
-import { DEFAULT_LIMITS, type FramingLimits } from './framing/framer.js';
+
+/** The bounds framing keeps to: every buffer has one. */
+export interface FramingLimits {
+  /** Longer lines (and joined partial lines), in bytes, are skipped and counted. */
+  maxLineBytes: number;
+  /** A pretty-printed body longer than this many lines is given up and counted as truncated. */
+  maxBodyLines: number;
+  maxBodyChars: number;
+}
+
+export const DEFAULT_LIMITS: FramingLimits = {
+  maxLineBytes: 1024 * 1024,
+  maxBodyLines: 256,
+  maxBodyChars: 64 * 1024,
+};
 
 export interface MetricsOptions {
   /** prom-client's process and Node.js metrics: only while serving /metrics. */

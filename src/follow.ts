@@ -1,10 +1,12 @@
 // Follow mode: tails files like `tail -F` (globs, rotation, truncation), resumes from a positions file, loses nothing.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { FollowConfig, FramingLimits } from './config.js';
+import { drive, type EventObserver } from './drive.js';
 import type { OssErrorEvent } from './extract/types.js';
-import type { FramingLimits } from './framing/framer.js';
+import { Framer } from './framing/framer.js';
+import { ChunkScanner } from './framing/scanner.js';
 import type { Logger } from './log.js';
-import { type EventObserver, extractBatch } from './pipeline.js';
 import { excluded, expandGlob, globToRegExp, hasMagic, staticBase } from './sources/glob.js';
 import { type Fingerprint, findCopy, isCompressed, sameEdge, sameStart } from './sources/identity.js';
 import {
@@ -15,16 +17,15 @@ import {
   type SavedState,
   savePositions,
 } from './sources/positions.js';
+import { type Opened, type Replaced, type Start, TailedFile } from './sources/tail.js';
+import { DirectoryWatcher } from './sources/watch.js';
 import {
+  type FileErrorReason,
   type FileFigures,
   newFigures,
-  type Opened,
-  type Replaced,
-  type Start,
-  TailedFile,
-} from './sources/tail.js';
-import { DirectoryWatcher } from './sources/watch.js';
-import type { PipelineStats } from './stats.js';
+  type PipelineStats,
+  type TailerFigures,
+} from './stats.js';
 
 /** Time as the follower sees it: injectable, so rotation tests advance it instead of sleeping. */
 export interface Clock {
@@ -47,13 +48,10 @@ export const systemClock: Clock = {
 };
 
 export interface FollowOptions {
+  /** What to follow: file names and globs. */
   patterns: readonly string[];
-  excludes: readonly string[];
-  fromEnd: boolean;
-  rotateWaitMs: number;
-  pollIntervalMs: number;
-  positionsFile: string | undefined;
-  positionsIntervalMs: number;
+  /** The frozen follow options of the command line (excludes, start, rotate-wait, polling, positions). */
+  config: FollowConfig;
   limits: FramingLimits;
   stats: PipelineStats;
   observers: readonly EventObserver[];
@@ -65,19 +63,6 @@ export interface FollowOptions {
   counters?: () => Promise<unknown>;
   /** Watch directories to notice new and renamed files at once (default true); polling runs either way. */
   watch?: boolean;
-}
-
-/** Why a file could not be opened: a bounded set, for a metric label. */
-export const FILE_ERROR_REASONS = ['permission', 'not-found', 'other'] as const;
-export type FileErrorReason = (typeof FILE_ERROR_REASONS)[number];
-
-/** What the tailer's metrics read. */
-export interface TailerFigures {
-  files: ReadonlyMap<string, FileFigures>;
-  watched: number;
-  positionsWriteFailures: number;
-  /** Files that could not be opened, counted once per path and reason until it opens. */
-  fileErrors: Readonly<Record<FileErrorReason, number>>;
 }
 
 /** Directory events arriving within this delay wake the follower once. */
@@ -106,7 +91,15 @@ function startsLike(p: FilePosition, head: Buffer): boolean {
   return p.fingerprintLength === 0 || sameStart(head, fingerprintOf(p));
 }
 
+/** How a followed file is framed: its framer, and the chunk scanner in front of it. */
+interface Reader {
+  framer: Framer;
+  scanner: ChunkScanner;
+}
+
 export class Follower {
+  /** The framing of each open file: kept from round to round, fresh after a truncation. */
+  private readonly readers = new Map<TailedFile, Reader>();
   /** Files the patterns match now, by inode key. */
   private readonly current = new Map<string, TailedFile>();
   /** Files no longer matched (rotated away, deleted), read until idle, by inode key. */
@@ -142,15 +135,15 @@ export class Follower {
   ready = false;
 
   constructor(private readonly options: FollowOptions) {
-    this.excludes = options.excludes.map((p) => globToRegExp(p.includes('/') ? p : `**/${p}`));
+    this.excludes = options.config.excludes.map((p) => globToRegExp(p.includes('/') ? p : `**/${p}`));
     if (options.watch !== false) this.watcher = new DirectoryWatcher(() => this.wake(), options.log);
   }
 
   /** Loads the positions file; returns the counters saved with it, for the metrics to restore. */
   loadState(): unknown {
-    if (!this.options.positionsFile) return undefined;
-    const loaded = loadPositions(this.options.positionsFile);
-    if (loaded.warning) this.options.log.warn({ file: this.options.positionsFile }, loaded.warning);
+    if (!this.options.config.positionsFile) return undefined;
+    const loaded = loadPositions(this.options.config.positionsFile);
+    if (loaded.warning) this.options.log.warn({ file: this.options.config.positionsFile }, loaded.warning);
     for (const f of loaded.state?.files ?? []) {
       const same = this.saved.get(inodeKey(f));
       if (same) same.push(f);
@@ -199,7 +192,7 @@ export class Follower {
     const stop = () => wakeup.abort();
     signal.addEventListener('abort', stop, { once: true });
     this.wakeup = wakeup;
-    await this.options.clock.sleep(this.options.pollIntervalMs, wakeup.signal);
+    await this.options.clock.sleep(this.options.config.pollIntervalMs, wakeup.signal);
     signal.removeEventListener('abort', stop);
     this.wakeup = undefined;
     this.woken = false;
@@ -220,6 +213,7 @@ export class Follower {
       if (signal?.aborted) return;
       const replaced = await file.checkTruncation();
       if (replaced) {
+        this.readers.set(file, this.newReader(file.path, { offset: 0, line: 0 }));
         this.options.log.info({ path: file.path }, 'file truncated; reading again from the start');
         await this.readCopy(file, replaced, signal);
       }
@@ -230,7 +224,7 @@ export class Follower {
     this.forget();
     this.ready = true;
     const now = this.options.clock.now();
-    if (now - this.lastSave >= this.options.positionsIntervalMs) await this.savePositions();
+    if (now - this.lastSave >= this.options.config.positionsIntervalMs) await this.savePositions();
   }
 
   /** Lists the patterns, then matches what is there with what is followed, by identity, whatever the names. */
@@ -396,7 +390,7 @@ export class Follower {
     }
     // A `.gz` is never followed as text: it is read only to finish a file compressed while we were stopped.
     if (compressed) return undefined;
-    return firstRound && this.options.fromEnd ? { offset: size, line: 0 } : { offset: 0, line: 0 };
+    return firstRound && this.options.config.fromEnd ? { offset: size, line: 0 } : { offset: 0, line: 0 };
   }
 
   private async open(
@@ -404,15 +398,9 @@ export class Follower {
     place: (opened: Opened) => Promise<Start | undefined> | Start | undefined,
   ): Promise<TailedFile | undefined> {
     try {
-      const file = await TailedFile.open(
-        p,
-        place,
-        this.options.limits,
-        this.options.stats,
-        this.figuresFor(p),
-        this.options.clock.now(),
-      );
+      const file = await TailedFile.open(p, place, this.figuresFor(p), this.options.clock.now());
       this.failing.delete(p);
+      if (file) this.readers.set(file, this.newReader(p, file.position()));
       return file;
     } catch (error) {
       // Gone since it was listed (renamed, deleted): not an error, the next round sees where it went.
@@ -515,31 +503,91 @@ export class Follower {
     for (const [p, { file: old, at }] of this.predecessors) {
       const next = [...this.current.values()].find((f) => f.path === p && f !== old);
       if (next === undefined) {
-        if (this.options.clock.now() - at > this.options.rotateWaitMs) this.predecessors.delete(p);
+        if (this.options.clock.now() - at > this.options.config.rotateWaitMs) this.predecessors.delete(p);
         continue;
       }
       this.predecessors.delete(p);
-      if (!next.untouched || !this.isFollowed(inodeKey(old))) continue;
+      if (!this.untouched(next) || !this.isFollowed(inodeKey(old))) continue;
       await this.readAll(old, signal);
-      const carried = await old.takeHeld();
-      if (carried) next.adopt(carried);
+      await this.carry(old, next);
     }
   }
 
-  /** Reads a file until nothing new is left; each batch's events are written before its offset is committed. */
-  private async readAll(file: TailedFile, signal: AbortSignal | undefined): Promise<void> {
-    while (!signal?.aborted) {
-      const records = await file.read(this.options.clock.now());
-      if (records === undefined) return;
-      await this.options.print(extractBatch(records, this.options.stats, this.options.observers));
-      await file.commit();
+  /** Line numbers continue from the start position, so events keep their real line after a restart. */
+  private newReader(source: string, start: Start): Reader {
+    const { limits, stats } = this.options;
+    const framer = new Framer(source, limits, stats, start.line);
+    return { framer, scanner: new ChunkScanner(framer, stats, limits.maxLineBytes, start.offset) };
+  }
+
+  private readerOf(file: TailedFile): Reader {
+    let reader = this.readers.get(file);
+    if (reader === undefined) {
+      reader = this.newReader(file.path, file.position());
+      this.readers.set(file, reader);
     }
+    return reader;
+  }
+
+  /** Nothing read from it yet, nothing held: a fresh file to hand a record to. */
+  private untouched(file: TailedFile): boolean {
+    return file.readOffset === 0 && this.readerOf(file).framer.heldSince === undefined;
+  }
+
+  /**
+   * The record `old` still holds goes on in `next`: its bytes are framed again there, before `next`'s own,
+   * numbered as in `old` (counted once already, so not counted again); `old` goes on after its last whole
+   * line with a fresh framer. A record carried once already, or in a compressed file, stays where it is.
+   */
+  private async carry(old: TailedFile, next: TailedFile): Promise<void> {
+    const from = this.readerOf(old);
+    const held = from.scanner.position;
+    if (old.compressed || from.framer.heldSince === undefined || held.offset < 0) return;
+    const whole = from.scanner.wholeLines;
+    const bytes = await old.bytes(held.offset, whole.offset);
+    old.seek(whole.offset);
+    this.readers.set(old, this.newReader(old.path, whole));
+    await old.commit(whole);
+    // The new file's offsets start after the carried bytes: a position inside them resumes at its start.
+    const to = this.newReader(next.path, { offset: -bytes.length, line: held.line });
+    const { stats } = this.options;
+    const counted = {
+      lines: stats.lines,
+      bytes: stats.bytes,
+      requests: Float64Array.from(stats.requestsByClass),
+    };
+    to.scanner.push(bytes, []);
+    stats.lines = counted.lines;
+    stats.bytes = counted.bytes;
+    stats.requestsByClass.set(counted.requests);
+    to.framer.continueAt(0);
+    this.readers.set(next, to);
+  }
+
+  /**
+   * Reads a file to its end as it is now, through the one driver: each chunk's events are written before
+   * the scanner's position is committed. `ends` closes it for good: its last line and held record too.
+   */
+  private async readAll(file: TailedFile, signal: AbortSignal | undefined, ends = false): Promise<void> {
+    const { framer, scanner } = this.readerOf(file);
+    const lines = framer.lines;
+    const from = file.readOffset;
+    await drive({
+      source: { name: file.name, chunks: () => file.chunks(signal), commit: (at) => file.commit(at) },
+      scanner,
+      stats: this.options.stats,
+      observers: this.options.observers,
+      sink: this.options.print,
+      ends,
+    });
+    if (file.readOffset > from) file.lastData = this.options.clock.now();
+    file.figures.lines += Math.max(0, framer.lines - lines);
   }
 
   /** Rotated files idle for the rotate-wait, and compressed ones read to their end, are closed. */
   private async closeIdle(): Promise<void> {
     const now = this.options.clock.now();
-    const idle = (f: TailedFile) => now - f.lastData >= this.options.rotateWaitMs;
+    const idle = (f: TailedFile) => now - f.lastData >= this.options.config.rotateWaitMs;
     for (const [key, file] of this.draining) {
       if (!idle(file)) continue;
       this.draining.delete(key);
@@ -555,9 +603,10 @@ export class Follower {
   }
 
   private async finish(key: string, file: TailedFile): Promise<void> {
-    await this.options.print(extractBatch(await file.drain(), this.options.stats, this.options.observers));
-    await file.commit();
+    // Its last line without a newline, and the record its framer still holds, are read now or never.
+    await this.readAll(file, undefined, true);
     await file.close();
+    this.readers.delete(file);
     this.finished.set(key, { position: file.position(), at: this.options.clock.now() });
     for (const [p, entry] of this.predecessors) if (entry.file === file) this.predecessors.delete(p);
   }
@@ -566,8 +615,8 @@ export class Follower {
   private forget(): void {
     const now = this.options.clock.now();
     for (const [key, { at }] of this.finished)
-      if (now - at > this.options.rotateWaitMs) this.finished.delete(key);
-    if (now - this.startedAt > Math.max(SAVED_GRACE_MS, this.options.rotateWaitMs)) {
+      if (now - at > this.options.config.rotateWaitMs) this.finished.delete(key);
+    if (now - this.startedAt > Math.max(SAVED_GRACE_MS, this.options.config.rotateWaitMs)) {
       this.saved.clear();
       this.reusedInodes.clear();
     }
@@ -579,7 +628,7 @@ export class Follower {
   /** Offsets and counters of the same moment, written atomically; a failure is counted and logged, never fatal. */
   async savePositions(): Promise<void> {
     this.lastSave = this.options.clock.now();
-    if (!this.options.positionsFile) return;
+    if (!this.options.config.positionsFile) return;
     // One entry per identity: files followed, then closed recently, then saved ones not seen yet.
     const files = new Map<string, FilePosition>();
     for (const file of [...this.current.values(), ...this.draining.values()])
@@ -592,11 +641,11 @@ export class Follower {
       counters: await this.options.counters?.(),
     };
     try {
-      savePositions(this.options.positionsFile, state);
+      savePositions(this.options.config.positionsFile, state);
     } catch (error) {
       this.positionsWriteFailures++;
       this.options.log.error(
-        { file: this.options.positionsFile, err: (error as Error).message },
+        { file: this.options.config.positionsFile, err: (error as Error).message },
         'cannot write the positions file',
       );
     }
@@ -608,6 +657,7 @@ export class Follower {
     this.wakeTimer = undefined;
     await this.savePositions();
     for (const file of [...this.current.values(), ...this.draining.values()]) await file.close();
+    this.readers.clear();
     this.current.clear();
     this.draining.clear();
     this.ready = false;

@@ -1,10 +1,10 @@
 // A worker thread's part of a large file: frames and extracts one block of lines, from a fresh framer.
 import { parentPort } from 'node:worker_threads';
+import { extractBatch } from './drive.js';
 import type { LogRecord } from './extract/types.js';
 import { Framer } from './framing/framer.js';
 import { ChunkScanner } from './framing/scanner.js';
 import type { Block, BlockResult } from './parallel.js';
-import { extractBatch } from './pipeline.js';
 import { rangeSource } from './sources/files.js';
 import { newStats } from './stats.js';
 

@@ -1,12 +1,13 @@
 // Large plain files on both cores: blocks of lines framed and extracted by two worker threads, merged in order.
 import fs from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
+import type { FramingLimits } from './config.js';
+import { type EventObserver, type EventSink, extractBatch } from './drive.js';
 import type { OssErrorEvent } from './extract/types.js';
 import type { ContainerFormat } from './framing/container.js';
 import { sniffFormat } from './framing/container.js';
-import { Framer, type FramerState, type FramingLimits } from './framing/framer.js';
+import { Framer, type FramerState } from './framing/framer.js';
 import { ChunkScanner } from './framing/scanner.js';
-import { type EventObserver, type EventSink, extractBatch } from './pipeline.js';
 import { rangeSource } from './sources/files.js';
 import { addStats, type PipelineStats } from './stats.js';
 

@@ -1,86 +1,14 @@
-// The one driver: source chunks → chunk scanner and framer → extraction → sinks → source.commit(position).
+// Batch mode: each input (files, .gz, stdin) read to its end by the one driver; large plain files by worker threads.
 import fs from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import type { EventFormat } from './config.js';
+import type { EventFormat, FramingLimits } from './config.js';
+import { drive, type EventObserver, type EventSink } from './drive.js';
 import { OutputClosedError } from './errors.js';
-import { extractRecord } from './extract/index.js';
-import type { Extraction, LogRecord, OssErrorEvent } from './extract/types.js';
-import { Framer, type FramingLimits } from './framing/framer.js';
+import { Framer } from './framing/framer.js';
 import { ChunkScanner } from './framing/scanner.js';
 import { eventPrinter } from './sinks/events.js';
-import { batchSource, type ChunkSource, STDIN } from './sources/files.js';
+import { batchSource, STDIN } from './sources/files.js';
 import type { PipelineStats } from './stats.js';
-
-/** Called once per event, in order: the metrics and the summary count here. */
-export type EventObserver = (event: OssErrorEvent) => void;
-
-/** Where events go: resolves once the output took them (after 'drain' when it was full). */
-export type EventSink = (events: readonly OssErrorEvent[]) => Promise<void>;
-
-/** Extracts a batch of records: counts bodies and failures, tells the observers, returns the events. */
-export function extractBatch(
-  records: readonly LogRecord[],
-  stats: PipelineStats,
-  observers: readonly EventObserver[],
-): OssErrorEvent[] {
-  const readTime = new Date().toISOString();
-  const events: OssErrorEvent[] = [];
-  for (const record of records) {
-    let found: Extraction;
-    try {
-      found = extractRecord(record, readTime);
-    } catch {
-      // The extractor is tested never to throw; should it, one record is lost and counted, not the process.
-      stats.failures.internal++;
-      continue;
-    }
-    for (const failure of found.failures) stats.failures[failure.reason]++;
-    stats.bodies += found.failures.length;
-    for (const event of found.events) {
-      if (!event.truncated) stats.bodies++;
-      stats.events++;
-      for (const observe of observers) observe(event);
-      events.push(event);
-    }
-  }
-  return events;
-}
-
-export interface Drive {
-  source: ChunkSource;
-  /** The framer of this source (line numbers continue from where it starts). */
-  framer: Framer;
-  limits: FramingLimits;
-  stats: PipelineStats;
-  observers: readonly EventObserver[];
-  sink: EventSink;
-  /** Where the source's first chunk starts; a resumed source starts past 0. */
-  startOffset?: number;
-}
-
-/**
- * Reads a source to its end: each chunk is framed, its records extracted, its events written, and only then
- * is the source told the position a restart may resume from, which never passes a record the framer still
- * holds. One chunk's events are in flight at a time: that is the bound on buffered output.
- */
-export async function drive(run: Drive): Promise<void> {
-  const { source, framer, stats, observers, sink } = run;
-  const scanner = new ChunkScanner(framer, stats, run.limits.maxLineBytes, run.startOffset);
-  const records: LogRecord[] = [];
-  const emit = async () => {
-    const events = extractBatch(records, stats, observers);
-    records.length = 0;
-    if (events.length > 0) await sink(events);
-  };
-  for await (const chunk of source.chunks()) {
-    scanner.push(chunk.bytes, records);
-    await emit();
-    source.commit(scanner.position);
-  }
-  scanner.end(records);
-  await emit();
-  source.commit(scanner.position);
-}
 
 export interface BatchRun {
   files: readonly string[];
@@ -136,10 +64,14 @@ export async function runBatch(run: BatchRun, stats: PipelineStats): Promise<voi
   const sink: EventSink = run.output ? eventPrinter(run.output, stats, run.eventFormat) : async () => {};
   for (const path of run.files) {
     const source = batchSource(path, run.stdin);
-    const framer = new Framer(source.name, run.limits, stats);
+    const scanner = new ChunkScanner(
+      new Framer(source.name, run.limits, stats),
+      stats,
+      run.limits.maxLineBytes,
+    );
     try {
       if (await readLarge(path, source.name, run, sink, stats)) continue;
-      await drive({ source, framer, limits: run.limits, stats, observers: run.observers, sink });
+      await drive({ source, scanner, stats, observers: run.observers, sink, ends: true });
     } catch (error) {
       if (error instanceof OutputClosedError) throw error;
       run.onSourceError(source.name, error as Error);

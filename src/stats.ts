@@ -92,3 +92,30 @@ export function restoreStats(stats: PipelineStats, saved: unknown): void {
   for (const reason of Object.keys(stats.skipped) as (keyof PipelineStats['skipped'])[])
     stats.skipped[reason] += num(skipped[reason]);
 }
+
+/** Per-path figures for the tailer's metrics. */
+export interface FileFigures {
+  bytes: number;
+  lines: number;
+  rotations: number;
+  truncations: number;
+  /** Bytes between the read offset and the end of the file. */
+  lag: number;
+}
+
+export function newFigures(): FileFigures {
+  return { bytes: 0, lines: 0, rotations: 0, truncations: 0, lag: 0 };
+}
+
+/** Why a file could not be opened: a bounded set, for a metric label. */
+export const FILE_ERROR_REASONS = ['permission', 'not-found', 'other'] as const;
+export type FileErrorReason = (typeof FILE_ERROR_REASONS)[number];
+
+/** What the tailer's metrics read. */
+export interface TailerFigures {
+  files: ReadonlyMap<string, FileFigures>;
+  watched: number;
+  positionsWriteFailures: number;
+  /** Files that could not be opened, counted once per path and reason until it opens. */
+  fileErrors: Readonly<Record<FileErrorReason, number>>;
+}

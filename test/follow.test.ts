@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../src/framing/framer.js';
+import { DEFAULT_LIMITS } from '../src/config.js';
 import { body, Harness, plain } from './helpers/follow.js';
 
 describe('Follower', () => {

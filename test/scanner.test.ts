@@ -3,14 +3,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS, type FramingLimits } from '../src/config.js';
 import type { LogRecord } from '../src/extract/types.js';
-import { DEFAULT_LIMITS, Framer, type FramingLimits } from '../src/framing/framer.js';
-import { pushLine } from '../src/framing/lines.js';
+import { Framer } from '../src/framing/framer.js';
 import { ChunkScanner } from '../src/framing/scanner.js';
 import { newStats, type PipelineStats } from '../src/stats.js';
 import { cut } from './helpers/pipeline.js';
 
-/** The reference: every line cut with `split('\n')` and pushed one by one, as follow mode's splitter does. */
+const CR = 13;
+
+/** One line (the `\r` of CRLF still on it) handed to the framer, as a line splitter would. */
+function pushLine(framer: Framer, line: string, records: LogRecord[]): void {
+  const out = framer.push(line.charCodeAt(line.length - 1) === CR ? line.slice(0, -1) : line);
+  if (out !== undefined) records.push(...out);
+}
+
+/** The reference: every line cut with `split('\n')` and pushed to the framer one by one. */
 function lineByLine(bytes: Buffer, limits: FramingLimits): { records: LogRecord[]; stats: PipelineStats } {
   const stats = newStats();
   const framer = new Framer('t.log', limits, stats);

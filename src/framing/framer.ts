@@ -1,5 +1,6 @@
 // Turns physical lines into log records: the cheap check, container unwrapping, partial joins, multi-line bodies.
 
+import type { FramingLimits } from '../config.js';
 import { mayHoldBody, mayHoldWrapped } from '../extract/index.js';
 import { cheapStatus } from '../extract/status.js';
 import type { LogRecord } from '../extract/types.js';
@@ -16,20 +17,6 @@ import {
   unwrapDocker,
 } from './container.js';
 import { type HeldRecord, insideOpenElement, SdkAssembly, type SdkState } from './sdk-assembly.js';
-
-export interface FramingLimits {
-  /** Longer lines (and joined partial lines), in bytes, are skipped and counted. */
-  maxLineBytes: number;
-  /** A pretty-printed body longer than this many lines is given up and counted as truncated. */
-  maxBodyLines: number;
-  maxBodyChars: number;
-}
-
-export const DEFAULT_LIMITS: FramingLimits = {
-  maxLineBytes: 1024 * 1024,
-  maxBodyLines: 256,
-  maxBodyChars: 64 * 1024,
-};
 
 // A raw `<Error>` opener with no `</Error>` after it on the same line starts a multi-line body.
 const RAW_OPENER = /<Error(?:\s[^<>]*)?>/;
@@ -109,6 +96,14 @@ export class Framer {
    */
   get heldSince(): number | undefined {
     return this.assembly?.start ?? this.sdk.heldSince ?? this.partial?.start;
+  }
+
+  /**
+   * Line numbers go on from `lines`: the file that took a rotated file's name counts its own lines from 0
+   * after the lines of a record carried over from the old one, which keeps its number there.
+   */
+  continueAt(lines: number): void {
+    this.lineNo = lines;
   }
 
   /** Accounts for input bytes as they arrive, before any line is cut from them. */

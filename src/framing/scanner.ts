@@ -89,6 +89,10 @@ export class ChunkScanner {
   private lineEnd: number;
   /** Absolute start of the last whole line seen, for a body whose declaration sits on the line before. */
   private lastLineStart: number;
+  /** And of the line before it: an SDK's header before a body's declaration. */
+  private olderLineStart: number;
+  /** Absolute start of the last line whose push gave records: a restart must not read it again. */
+  private emittedAt = -1;
 
   // Quiet lines not yet told to the framer, and the two newest to remember: (buffer, start, end, content start).
   private quiet = 0;
@@ -104,7 +108,7 @@ export class ChunkScanner {
 
   private fast: ContainerFormat | undefined;
   /** The record the framer holds: its first line, where that line starts, and where the line before it starts. */
-  private held: { line: number; start: number; before: number | undefined } | undefined;
+  private held: { line: number; start: number; resume: ScanPosition; before: number | undefined } | undefined;
 
   constructor(
     private readonly framer: Framer,
@@ -116,17 +120,24 @@ export class ChunkScanner {
     this.offset = startOffset;
     this.lineEnd = startOffset;
     this.lastLineStart = startOffset;
+    this.olderLineStart = startOffset;
     this.fast = framer.quietFormat;
   }
 
   /**
    * Where a restart may resume: after the last whole line, but never past the first line of a record the
-   * framer still holds (a multi-line body, a partial container line), so that record is read again whole.
+   * framer still holds (a multi-line body, a partial container line), so that record is read again whole,
+   * with the SDK header line before it when that line gave no records of its own.
    */
   get position(): ScanPosition {
-    if (this.held !== undefined) return { offset: this.held.start, line: this.held.line - 1 };
-    this.flush();
+    if (this.held !== undefined) return this.held.resume;
     // An over-long line is counted when it is found, before its newline arrives.
+    return this.wholeLines;
+  }
+
+  /** After the last whole line, whatever the framer holds: where a fresh framer would go on reading. */
+  get wholeLines(): ScanPosition {
+    this.flush();
     return { offset: this.lineEnd, line: this.framer.lines - (this.overflow ? 1 : 0) };
   }
 
@@ -144,6 +155,7 @@ export class ChunkScanner {
       }
       if (this.overflow) {
         this.overflow = false;
+        this.olderLineStart = this.lastLineStart;
         this.lastLineStart = this.lineEnd;
         this.lineEnd = chunkStart + nl + 1;
       } else {
@@ -191,6 +203,7 @@ export class ChunkScanner {
     const max = this.maxLineBytes;
     let pos = from;
     let previous = this.lastLineStart - base;
+    let older = this.olderLineStart - base;
     let hit = this.nextMarker(buf, pos);
     for (;;) {
       const nl = buf.indexOf(NEWLINE, pos);
@@ -200,11 +213,13 @@ export class ChunkScanner {
       const marked = hit < nl;
       if (marked) hit = this.nextMarker(buf, nl + 1);
       if (end - pos > max) this.framer.skipOverlong();
-      else if (marked || !this.quietLine(buf, pos, end)) this.slow(buf, pos, end, base, previous, out);
+      else if (marked || !this.quietLine(buf, pos, end)) this.slow(buf, pos, end, base, previous, older, out);
+      older = previous;
       previous = pos;
       pos = nl + 1;
     }
     if (pos > from) {
+      this.olderLineStart = base + older;
       this.lastLineStart = base + previous;
       this.lineEnd = base + pos;
     }
@@ -275,11 +290,15 @@ export class ChunkScanner {
     end: number,
     base: number,
     previous: number,
+    older: number,
     out: LogRecord[],
   ): void {
     this.flush();
     const records = this.framer.push(buf.toString('latin1', start, end));
-    if (records !== undefined) for (const record of records) out.push(record);
+    if (records !== undefined && records.length > 0) {
+      for (const record of records) out.push(record);
+      this.emittedAt = base + start;
+    }
     this.fast = this.framer.quietFormat;
     const since = this.framer.heldSince;
     if (since === undefined) {
@@ -291,7 +310,16 @@ export class ChunkScanner {
       // A body starts on this line, or on the line before (its `<?xml …?>` declaration); a joined partial
       // line's body may start on the line before the partial's first part.
       const at = since === line ? here : since === line - 1 ? before : (this.held?.before ?? before);
-      this.held = { line: since, start: at, before: since === line ? before : undefined };
+      // The line before the body (an SDK's header, which gives it its time) is read again with it, unless
+      // that line gave records of its own.
+      const header = since === line ? before : since === line - 1 ? base + older : undefined;
+      const back = header !== undefined && header < at && header !== this.emittedAt;
+      this.held = {
+        line: since,
+        start: at,
+        resume: back ? { offset: header as number, line: since - 2 } : { offset: at, line: since - 1 },
+        before: since === line ? before : undefined,
+      };
     }
   }
 

@@ -4,8 +4,7 @@ import { ALIASES, CATALOG, lookupCode } from '../catalog/index.js';
 import type { MetricsOptions } from '../config.js';
 import type { OssErrorEvent } from '../extract/types.js';
 import { FAILURE_REASONS } from '../extract/types.js';
-import type { TailerFigures } from '../follow.js';
-import { type PipelineStats, restoreStats, SKIP_REASONS, statsToJson } from '../stats.js';
+import { type PipelineStats, restoreStats, SKIP_REASONS, statsToJson, type TailerFigures } from '../stats.js';
 import { registerTailerMetrics } from './tailer-metrics.js';
 
 /** Counter values saved with the positions file, so a restart neither resets nor double counts. */

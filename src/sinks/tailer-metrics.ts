@@ -1,7 +1,6 @@
 // The tailer's self-monitoring, read from the follower at scrape time; a closed file's series go away.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { FILE_ERROR_REASONS, type TailerFigures } from '../follow.js';
-import type { FileFigures } from '../sources/tail.js';
+import { FILE_ERROR_REASONS, type FileFigures, type TailerFigures } from '../stats.js';
 
 export function registerTailerMetrics(registers: Registry[], read: () => TailerFigures): void {
   const perFile = (

@@ -27,7 +27,7 @@ export interface Chunk {
 export interface ChunkSource {
   readonly name: string;
   chunks(): AsyncIterable<Chunk>;
-  commit(position: { offset: number; line: number }): void;
+  commit(position: { offset: number; line: number }): void | Promise<void>;
 }
 
 /** Fails early, before any output, when an input cannot be read: one line that names it. */

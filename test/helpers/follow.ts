@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
+import { DEFAULT_LIMITS, type FollowConfig, type FramingLimits } from '../../src/config.js';
 import type { OssErrorEvent } from '../../src/extract/types.js';
 import { type Clock, Follower, type FollowOptions } from '../../src/follow.js';
-import { DEFAULT_LIMITS } from '../../src/framing/framer.js';
-import { newStats } from '../../src/stats.js';
+import { newStats, type PipelineStats } from '../../src/stats.js';
 
 export const body = (id: string, code = 'NoSuchKey') =>
   `10.0.0.1 - - [24/Nov/2026:09:00:00 +0000] "GET /b/k HTTP/1.1" 404 1 "-" "ua" "<Error><Code>${code}</Code><RequestId>${id}</RequestId></Error>"\n`;
@@ -26,16 +26,23 @@ export class Harness {
     return path.join(this.dir, name);
   }
 
-  start(overrides: Partial<FollowOptions> = {}): Follower {
+  /** A follower on the temp dir; `overrides` may set follow options (`fromEnd`, …) and the rest alike. */
+  start(overrides: Partial<FollowConfig> & Partial<Omit<FollowOptions, 'config'>> = {}): Follower {
     const log = pino({ level: 'info' }, { write: (line: string) => this.logs.push(line) });
-    this.follower = new Follower({
-      patterns: [path.join(this.dir, '*.log')],
+    const config: FollowConfig = {
       excludes: [],
       fromEnd: false,
       rotateWaitMs: 1000,
       pollIntervalMs: 100,
       positionsFile: this.file('positions.json'),
       positionsIntervalMs: 0,
+      resetCounters: false,
+    };
+    for (const key of Object.keys(config) as (keyof FollowConfig)[])
+      if (key in overrides) Object.assign(config, { [key]: overrides[key] });
+    this.follower = new Follower({
+      patterns: [path.join(this.dir, '*.log')],
+      config: Object.freeze(config),
       limits: DEFAULT_LIMITS,
       stats: this.stats,
       observers: [],
@@ -45,7 +52,7 @@ export class Harness {
       log,
       clock: this.clock,
       watch: false,
-      ...overrides,
+      ...Object.fromEntries(Object.entries(overrides).filter(([key]) => !(key in config))),
     });
     this.follower.loadState();
     return this.follower;
@@ -101,4 +108,41 @@ export function tally(
   for (const id of written) if (!counts.has(id)) lost++;
   for (const n of counts.values()) repeated += n - 1;
   return { lost, repeated };
+}
+
+/**
+ * Follow mode's answer for the bytes `chunks` hold: a real file under `name` in a temp dir, each chunk
+ * appended and followed by one poll; then the file is rotated away and closed once idle, which ends it as
+ * batch ends an input (its last line without a newline, what the framer holds). With `restartAt`, the
+ * follower stops after that many chunks and a new one resumes from the positions file. Events name the
+ * source `name`, as batch's do.
+ */
+export async function followChunks(
+  chunks: readonly Buffer[],
+  options: { limits?: FramingLimits; name?: string; restartAt?: number } = {},
+): Promise<{ events: OssErrorEvent[]; stats: PipelineStats }> {
+  const name = options.name ?? 'fixture.log';
+  const h = new Harness();
+  const file = h.file(name);
+  const start = () =>
+    h.start({ limits: options.limits ?? DEFAULT_LIMITS, positionsIntervalMs: 3_600_000, rotateWaitMs: 200 });
+  try {
+    fs.writeFileSync(file, '');
+    start();
+    for (const [i, chunk] of chunks.entries()) {
+      if (i === options.restartAt) {
+        await h.follower.close();
+        start();
+      }
+      fs.appendFileSync(file, chunk);
+      h.time += 100;
+      await h.follower.pollOnce();
+    }
+    fs.renameSync(file, `${file}.done`);
+    await h.run(500);
+    await h.follower.close();
+    return { events: h.events.map((e) => ({ ...e, source: name })), stats: h.stats };
+  } finally {
+    fs.rmSync(h.dir, { recursive: true, force: true });
+  }
 }

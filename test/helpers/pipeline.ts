@@ -1,7 +1,10 @@
 // Runs bytes through the real driver (chunk scanner, framer, extraction), fed in the chunks the test chooses.
+
+import { DEFAULT_LIMITS, type FramingLimits } from '../../src/config.js';
+import { drive } from '../../src/drive.js';
 import type { OssErrorEvent } from '../../src/extract/types.js';
-import { DEFAULT_LIMITS, Framer, type FramingLimits } from '../../src/framing/framer.js';
-import { drive } from '../../src/pipeline.js';
+import { Framer } from '../../src/framing/framer.js';
+import { ChunkScanner } from '../../src/framing/scanner.js';
 import { newStats, type PipelineStats } from '../../src/stats.js';
 
 export async function runChunks(
@@ -11,7 +14,7 @@ export async function runChunks(
 ): Promise<{ events: OssErrorEvent[]; stats: PipelineStats }> {
   const stats = newStats();
   const events: OssErrorEvent[] = [];
-  const framer = new Framer(source, limits, stats);
+  const scanner = new ChunkScanner(new Framer(source, limits, stats), stats, limits.maxLineBytes);
   await drive({
     source: {
       name: source,
@@ -24,13 +27,13 @@ export async function runChunks(
       },
       commit() {},
     },
-    framer,
-    limits,
+    scanner,
     stats,
     observers: [],
     sink: async (batch) => {
       events.push(...batch);
     },
+    ends: true,
   });
   return { events, stats };
 }
