@@ -181,17 +181,9 @@ for (const shape of values.shapes.split(',')) {
   if (shape === 'nginx') nginxFile = file;
   await warm(file);
   const r = await runCli(file);
-  rows.push({
-    subject: `oss-error-exporter ${shape}${r.bytes >= 256 * 1024 * 1024 ? ' (2 workers)' : ''}`,
-    lines: r.lines,
-    'lines/s': Math.round(r.lines / r.wall),
-    'MB/s': (r.bytes / 1e6 / r.wall).toFixed(0),
-    'bodies/s': Math.round(r.events / r.wall),
-    'cpu s': r.cpu.toFixed(2),
-    'wall s': r.wall.toFixed(2),
-    'peak RSS MiB': r.rss,
-    counts: verify(r, file),
-  });
+  rows.push(
+    cliRow(`oss-error-exporter ${shape}${r.bytes >= 256 * 1024 * 1024 ? ' (2 workers)' : ''}`, r, file),
+  );
   if (r.metricsFile && shape === 'nginx') {
     const check = execFileSync(
       process.execPath,

@@ -43,18 +43,20 @@ export function countRequest(stats: PipelineStats, status: number): void {
   byClass[cls] = (byClass[cls] as number) + 1;
 }
 
+/** The plain counters of the stats (the rest are per-reason and per-class tables). */
+const COUNT_KEYS = [
+  'bytes',
+  'lines',
+  'candidates',
+  'bodies',
+  'events',
+  'eventsWritten',
+  'eventsDropped',
+] as const;
+
 /** Adds the counts of a part of the input (a block framed in a worker) to the run's. */
 export function addStats(into: PipelineStats, from: PipelineStats): void {
-  for (const key of [
-    'bytes',
-    'lines',
-    'candidates',
-    'bodies',
-    'events',
-    'eventsWritten',
-    'eventsDropped',
-  ] as const)
-    into[key] += from[key];
+  for (const key of COUNT_KEYS) into[key] += from[key];
   for (let i = 0; i < into.requestsByClass.length; i++)
     into.requestsByClass[i] = (into.requestsByClass[i] as number) + (from.requestsByClass[i] as number);
   for (const reason of FAILURE_REASONS) into.failures[reason] += from.failures[reason];
@@ -71,17 +73,7 @@ export function restoreStats(stats: PipelineStats, saved: unknown): void {
   if (saved === null || typeof saved !== 'object') return;
   const s = saved as Record<string, unknown>;
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
-  for (const key of [
-    'bytes',
-    'lines',
-    'candidates',
-    'bodies',
-    'events',
-    'eventsWritten',
-    'eventsDropped',
-  ] as const) {
-    stats[key] += num(s[key]);
-  }
+  for (const key of COUNT_KEYS) stats[key] += num(s[key]);
   const byClass = Array.isArray(s.requestsByClass) ? s.requestsByClass : [];
   for (let i = 0; i < stats.requestsByClass.length; i++)
     stats.requestsByClass[i] = (stats.requestsByClass[i] as number) + num(byClass[i]);
