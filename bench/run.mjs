@@ -9,8 +9,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import zlib from 'node:zlib';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -145,12 +147,13 @@ function nodeFloor(file) {
   return { ...out, wall: (performance.now() - started) / 1000 };
 }
 
-/** The gzipped corpus, made once next to the plain one. */
-function gzipped(file) {
+/** The gzipped corpus, made once next to the plain one (with Node's zlib: no gzip binary needed). */
+async function gzipped(file) {
   const gz = `${file}.gz`;
   if (!fs.existsSync(gz)) {
     process.stderr.write(`compressing ${gz}\n`);
-    execFileSync('sh', ['-c', 'gzip -c "$1" > "$1.gz.tmp" && mv "$1.gz.tmp" "$1.gz"', 'sh', file]);
+    await pipeline(fs.createReadStream(file), zlib.createGzip(), fs.createWriteStream(`${gz}.tmp`));
+    fs.renameSync(`${gz}.tmp`, gz);
   }
   return gz;
 }
@@ -200,7 +203,7 @@ const median = (runs) => [...runs].sort((a, b) => a.wall - b.wall)[Math.floor(ru
 
 if (nginxFile && !values['no-floor']) {
   // Interleaved, three rounds, medians: subjects compared with each other see the same load.
-  const gz = gzipped(nginxFile);
+  const gz = await gzipped(nginxFile);
   const runs = { one: [], two: [], floor: [], zipped: [], gunzip: [] };
   for (let round = 0; round < 3; round++) {
     await warm(nginxFile);
