@@ -73,30 +73,3 @@ describe('golden log formats, followed', () => {
     },
   );
 });
-
-describe('chunk boundaries, followed', () => {
-  it('decodes a multi-byte character split across appends, with CRLF and no final newline', async () => {
-    const bytes = Buffer.from(
-      'a "<Error><Code>NoSuchKey</Code><Message>报表</Message></Error>"\r\nb "<Error><Code>SlowDown</Code><Message>é</Message></Error>"',
-    );
-    const at = bytes.indexOf(Buffer.from('报')) + 1;
-    const { events } = await followChunks([bytes.subarray(0, at), bytes.subarray(at)]);
-    expect(events.map((e) => [e.code, e.message, e.line])).toEqual([
-      ['NoSuchKey', '报表', 1],
-      ['SlowDown', 'é', 2],
-    ]);
-  });
-
-  it('skips a line over the bound, counts it once, and reads the next', async () => {
-    const limits = { maxLineBytes: 1000, maxBodyLines: 256, maxBodyChars: 65536 };
-    const bytes = Buffer.from(
-      `${'x'.repeat(5000)}\n<Error><Code>AccessDenied</Code></Error>\n${'y'.repeat(3000)}`,
-    );
-    for (const chunks of [[bytes], cut(bytes, [1]), cut(bytes, [333, 1024])]) {
-      const { events, stats } = await followChunks(chunks, { limits });
-      expect(events.map((e) => [e.code, e.line])).toEqual([['AccessDenied', 2]]);
-      expect(stats.skipped['too-long']).toBe(2);
-      expect(stats.lines).toBe(3);
-    }
-  });
-});

@@ -3,7 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { FramingLimits } from '../src/config.js';
+import { followChunks } from './helpers/follow.js';
 import { cut, runChunks, stable } from './helpers/pipeline.js';
+
+type Read = typeof runChunks;
+const READERS: [string, Read][] = [
+  ['batch', (chunks, limits) => runChunks(chunks, limits)],
+  ['follow', (chunks, limits?: FramingLimits) => followChunks(chunks, limits ? { limits } : {})],
+];
 
 const DIR = path.join(import.meta.dirname, 'fixtures/formats');
 const FORMATS = fs
@@ -65,30 +73,37 @@ describe('chunk boundaries', () => {
     );
   });
 
-  it('decodes a multi-byte character split across chunks, with CRLF and no final newline', async () => {
-    const bytes = Buffer.from(
-      'a "<Error><Code>NoSuchKey</Code><Message>报表</Message></Error>"\r\nb "<Error><Code>SlowDown</Code><Message>é</Message></Error>"',
-    );
-    const at = bytes.indexOf(Buffer.from('报')) + 1;
-    const { events } = await runChunks([bytes.subarray(0, at), bytes.subarray(at)]);
-    expect(events.map((e) => [e.code, e.message, e.line])).toEqual([
-      ['NoSuchKey', '报表', 1],
-      ['SlowDown', 'é', 2],
-    ]);
-  });
+  // The same input through batch's reader and a followed file that grows by the same appends.
+  it.each(READERS)(
+    '%s: decodes a multi-byte character split across chunks, with CRLF and no final newline',
+    async (_name, read) => {
+      const bytes = Buffer.from(
+        'a "<Error><Code>NoSuchKey</Code><Message>报表</Message></Error>"\r\nb "<Error><Code>SlowDown</Code><Message>é</Message></Error>"',
+      );
+      const at = bytes.indexOf(Buffer.from('报')) + 1;
+      const { events } = await read([bytes.subarray(0, at), bytes.subarray(at)]);
+      expect(events.map((e) => [e.code, e.message, e.line])).toEqual([
+        ['NoSuchKey', '报表', 1],
+        ['SlowDown', 'é', 2],
+      ]);
+    },
+  );
 
-  it('skips a line over the bound, counts it once, and reads the next', async () => {
-    const limits = { maxLineBytes: 1000, maxBodyLines: 256, maxBodyChars: 65536 };
-    const bytes = Buffer.from(
-      `${'x'.repeat(5000)}\n<Error><Code>AccessDenied</Code></Error>\n${'y'.repeat(3000)}`,
-    );
-    for (const chunks of [[bytes], cut(bytes, [1]), cut(bytes, [333, 1024])]) {
-      const { events, stats } = await runChunks(chunks, limits);
-      expect(events.map((e) => [e.code, e.line])).toEqual([['AccessDenied', 2]]);
-      expect(stats.skipped['too-long']).toBe(2);
-      expect(stats.lines).toBe(3);
-    }
-  });
+  it.each(READERS)(
+    '%s: skips a line over the bound, counts it once, and reads the next',
+    async (_name, read) => {
+      const limits = { maxLineBytes: 1000, maxBodyLines: 256, maxBodyChars: 65536 };
+      const bytes = Buffer.from(
+        `${'x'.repeat(5000)}\n<Error><Code>AccessDenied</Code></Error>\n${'y'.repeat(3000)}`,
+      );
+      for (const chunks of [[bytes], cut(bytes, [1]), cut(bytes, [333, 1024])]) {
+        const { events, stats } = await read(chunks, limits);
+        expect(events.map((e) => [e.code, e.line])).toEqual([['AccessDenied', 2]]);
+        expect(stats.skipped['too-long']).toBe(2);
+        expect(stats.lines).toBe(3);
+      }
+    },
+  );
 });
 
 describe('framing regressions', () => {
