@@ -5,24 +5,18 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptsGzip } from '../src/sinks/http.js';
-import { CLI, listeningUrl, parseScrape, type RunningCli, SAMPLE, spawnCli, waitFor } from './helpers/cli.js';
+import { CLI, listeningUrl, parseScrape, servingSample, spawnCli } from './helpers/cli.js';
 import { describeWithTools } from './helpers/tools.js';
 
 describeWithTools(['curl'])('gzip of /metrics', () => {
-  let cli: RunningCli;
+  let served: Awaited<ReturnType<typeof servingSample>>;
   let url: string;
   beforeAll(async () => {
-    cli = spawnCli(['--listen', '127.0.0.1:0', '--no-events', '--no-summary']);
-    url = await listeningUrl(cli);
-    cli.child.stdin?.write(fs.readFileSync(SAMPLE));
-    await waitFor('the sample to be read', async () => {
-      const scrape = parseScrape(await (await fetch(`${url}/metrics`)).text());
-      return scrape.get('oss_exporter_lines_read_total') === 67 ? true : undefined;
-    });
+    served = await servingSample(['--no-events', '--no-summary']);
+    ({ url } = served);
   });
   afterAll(async () => {
-    cli.child.stdin?.end();
-    await cli.exited;
+    await served.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
   const dir = fs.mkdtempSync('/tmp/oee-gzip-');

@@ -3,26 +3,20 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listeningUrl, parseScrape, type RunningCli, SAMPLE, spawnCli, waitFor } from './helpers/cli.js';
+import { parseScrape, SAMPLE, servingSample, spawnCli } from './helpers/cli.js';
 import { itWithTools } from './helpers/tools.js';
 
 describe('exporter over HTTP (batch mode reading a stdin kept open)', () => {
-  let cli: RunningCli;
+  let served: Awaited<ReturnType<typeof servingSample>>;
   let url: string;
 
   beforeAll(async () => {
-    cli = spawnCli(['--listen', '127.0.0.1:0', '--no-events', '--label-bucket']);
-    url = await listeningUrl(cli);
-    cli.child.stdin?.write(fs.readFileSync(SAMPLE));
-    await waitFor('the sample to be read', async () => {
-      const scrape = parseScrape(await (await fetch(`${url}/metrics`)).text());
-      return scrape.get('oss_exporter_lines_read_total') === 67 ? true : undefined;
-    });
+    served = await servingSample(['--no-events', '--label-bucket']);
+    ({ url } = served);
   });
 
   afterAll(async () => {
-    cli.child.stdin?.end();
-    await cli.exited;
+    await served.stop();
   });
 
   it('counts the sample log exactly', async () => {

@@ -1,5 +1,6 @@
 // Runs the built CLI for end-to-end tests and waits on real conditions (a log line, a metric) with deadlines.
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -75,4 +76,28 @@ export function parseScrape(text: string): Map<string, number> {
     out.set(line.slice(0, at), Number(line.slice(at + 1)));
   }
   return out;
+}
+
+/**
+ * The CLI serving /metrics (`--listen` on a free port, plus `args`) after reading the sample log from a stdin
+ * it keeps open, so it serves until `stop`. Resolves once a scrape shows all 67 sample lines read.
+ */
+export async function servingSample(
+  args: readonly string[],
+): Promise<{ cli: RunningCli; url: string; stop(): Promise<void> }> {
+  const cli = spawnCli(['--listen', '127.0.0.1:0', ...args]);
+  const url = await listeningUrl(cli);
+  cli.child.stdin?.write(fs.readFileSync(SAMPLE));
+  await waitFor('the sample to be read', async () => {
+    const scrape = parseScrape(await (await fetch(`${url}/metrics`)).text());
+    return scrape.get('oss_exporter_lines_read_total') === 67 ? true : undefined;
+  });
+  return {
+    cli,
+    url,
+    async stop() {
+      cli.child.stdin?.end();
+      await cli.exited;
+    },
+  };
 }
