@@ -45,14 +45,7 @@ describeWithTools(['prometheus'])('exemplars in a real Prometheus', () => {
     cli = spawnCli(['--listen', '127.0.0.1:0', '--no-events']);
     url = await listeningUrl(cli);
     prometheus = await startPrometheus(new URL(url).host, 'oss', [], ['--enable-feature=exemplar-storage']);
-    await waitFor(
-      'a first scrape',
-      async () => {
-        const body = await prometheus.query('up{job="oss"} == 1').catch(() => undefined);
-        return (body?.data?.result.length ?? 0) > 0 ? true : undefined;
-      },
-      30_000,
-    );
+    await prometheus.firstScrape('oss');
     cli.child.stdin?.write(LOG);
   }, 60_000);
 

@@ -19,11 +19,7 @@ describeWithTools(['prometheus'])('a real Prometheus scraping the exporter', () 
     cli = spawnCli(['--listen', '127.0.0.1:0', '--no-events']);
     prometheus = await startPrometheus(new URL(await listeningUrl(cli)).host, 'oss');
     // First scrape with nothing read yet, so the increase that follows lies inside the window.
-    await waitFor(
-      'a first scrape',
-      async () => ((await query('up{job="oss"} == 1').catch(() => [])).length > 0 ? true : undefined),
-      30_000,
-    );
+    await prometheus.firstScrape('oss');
     cli.child.stdin?.write(fs.readFileSync(SAMPLE));
   }, 60_000);
 

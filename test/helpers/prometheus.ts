@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from './cli.js';
+import { freePort, waitFor } from './cli.js';
 
 export interface QueryResult {
   status: string;
@@ -14,6 +14,8 @@ export interface QueryResult {
 export interface RunningPrometheus {
   api: string;
   query(q: string): Promise<QueryResult>;
+  /** Resolves once `job` has been scraped successfully (`up == 1`). */
+  firstScrape(job: string): Promise<void>;
   stop(): void;
 }
 
@@ -51,11 +53,22 @@ export async function startPrometheus(
     ],
     { stdio: 'ignore' },
   );
+  const query = async (q: string) => {
+    const res = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(q)}`);
+    return (await res.json()) as QueryResult;
+  };
   return {
     api,
-    async query(q) {
-      const res = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(q)}`);
-      return (await res.json()) as QueryResult;
+    query,
+    async firstScrape(job) {
+      await waitFor(
+        `a first scrape of ${job}`,
+        async () => {
+          const body = await query(`up{job="${job}"} == 1`).catch(() => undefined);
+          return (body?.data?.result.length ?? 0) > 0 ? true : undefined;
+        },
+        30_000,
+      );
     },
     stop() {
       child.kill('SIGTERM');
