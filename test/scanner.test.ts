@@ -92,6 +92,11 @@ const CONTENT = [
   "  '$metadata': { httpStatusCode: 404, requestId: '7E1A' },",
   '}',
   'a line ending with a brace {',
+  // Near misses of the markers as the scanner searches for them (`rror` and `xcepti`, checked around each find).
+  'rror at the start of a line',
+  'mirror, terror and horror',
+  'an xceptio without its n, xceptiox',
+  'xception',
 ];
 
 type Shape = 'plain' | 'cri' | 'docker';
