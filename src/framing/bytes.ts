@@ -8,11 +8,11 @@ const WIDE = /[^\u0000-\u00ff]/;
 /**
  * The UTF-8 text of a byte string; invalid sequences become U+FFFD. Chars above U+00FF (from JSON `\uXXXX`
  * escapes that a container runtime's JSON wrapper decoded) are already text and are kept as they are.
- * The result is always a fresh string: a line is a slice of its 1 MiB chunk, and any value kept from it (a
- * metric label, a report sample) would otherwise keep the whole chunk alive.
+ * ASCII is returned as it is: the scanner makes each line a string of its own (`Buffer.toString` copies), so
+ * a value kept from it (a metric label, a report sample) keeps at most its line alive, never a chunk.
  */
 export function bytesToText(bytes: string): string {
-  if (!NON_ASCII.test(bytes)) return Buffer.from(bytes, 'latin1').toString('latin1');
+  if (!NON_ASCII.test(bytes)) return bytes;
   if (!WIDE.test(bytes)) return Buffer.from(bytes, 'latin1').toString('utf8');
   return bytes.replace(/[\x80-\xff]+/g, (run) => Buffer.from(run, 'latin1').toString('utf8'));
 }

@@ -208,6 +208,7 @@ export class ChunkScanner {
     let pos = from;
     let previous = this.lastLineStart - base;
     let older = this.olderLineStart - base;
+    const byClass = this.stats.requestsByClass;
     let hit = this.nextMarker(buf, pos);
     for (;;) {
       const nl = buf.indexOf(NEWLINE, pos);
@@ -217,7 +218,13 @@ export class ChunkScanner {
       const marked = hit < nl;
       if (marked) hit = this.nextMarker(buf, nl + 1);
       if (end - pos > max) this.framer.skipOverlong();
-      else if (marked || !this.quietLine(buf, pos, end)) this.slow(buf, pos, end, base, previous, older, out);
+      else if (!marked && this.fast === 'plain' && buf[pos] !== BRACE && !opensSdkError(buf, pos, end, pos)) {
+        // The common case, inline: a quiet access-log line; its status class is the first digit.
+        const cls = combinedStatusClass(buf, pos, end);
+        if (cls > 0) byClass[cls] = (byClass[cls] as number) + 1;
+        this.note(buf, pos, end, 0);
+      } else if (marked || !this.quietLine(buf, pos, end))
+        this.slow(buf, pos, end, base, previous, older, out);
       older = previous;
       previous = pos;
       pos = nl + 1;
@@ -374,29 +381,43 @@ export class ChunkScanner {
       }
       return 0;
     }
-    // A byte loop, not `indexOf`: the quotes sit near the line's start, closer than a native call costs.
-    let open = start;
-    while (open < end && buf[open] !== QUOTE) open++;
-    if (open >= end) return 0;
-    // The first `" ` after the opening quote (one at the line's last byte would pair with its CR or newline).
-    // Every other byte is read: each pair has one byte there, and the first pair is seen first.
-    const last = end - 1;
-    let close = -1;
-    for (let j = open + 2; j <= last; j += 2) {
-      const c = buf[j];
-      if (c === QUOTE) {
-        if (j < last && buf[j + 1] === SPACE) {
-          close = j;
-          break;
-        }
-      } else if (c === SPACE && buf[j - 1] === QUOTE) {
-        close = j - 1;
-        break;
-      }
-    }
-    if (close < 0 || byteAt(buf, end, close + 5) !== SPACE) return 0;
-    return digitsAt(buf, end, close + 2);
+    const close = combinedStatusAt(buf, start, end);
+    return close < 0 ? 0 : digitsAt(buf, end, close);
   }
+}
+
+/**
+ * Where a combined-format line's status starts (`"GET / HTTP/1.1" 404 …`): after the first `" ` that follows
+ * the first quote, with a space 3 bytes on; -1 when there is none (extract/status.ts reads it so).
+ */
+function combinedStatusAt(buf: Buffer, start: number, end: number): number {
+  // A byte loop, not `indexOf`: the quotes sit near the line's start, closer than a native call costs.
+  let open = start;
+  while (open < end && buf[open] !== QUOTE) open++;
+  if (open >= end) return -1;
+  // The first `" ` after the opening quote (one at the line's last byte would pair with its CR or newline).
+  // Every other byte is read: each pair has one byte there, and the first pair is seen first.
+  const last = end - 1;
+  for (let j = open + 2; j <= last; j += 2) {
+    const c = buf[j];
+    if (c === QUOTE) {
+      if (j < last && buf[j + 1] === SPACE) return j + 5 < end && buf[j + 5] === SPACE ? j + 2 : -1;
+    } else if (c === SPACE && buf[j - 1] === QUOTE) {
+      return j + 4 < end && buf[j + 4] === SPACE ? j + 1 : -1;
+    }
+  }
+  return -1;
+}
+
+/** The status class (1 to 5) of a combined-format line, or 0 when its status cannot be read. */
+function combinedStatusClass(buf: Buffer, start: number, end: number): number {
+  const at = combinedStatusAt(buf, start, end);
+  if (at < 0) return 0;
+  // Three digits, the first 1 to 5 (`digitsAt`); the space after them was checked.
+  const a = (buf[at] as number) - 48;
+  const b = (buf[at + 1] as number) - 48;
+  const c = (buf[at + 2] as number) - 48;
+  return a >= 1 && a <= 5 && b >= 0 && b <= 9 && c >= 0 && c <= 9 ? a : 0;
 }
 
 /** `mayHoldBody`'s looks without a marker, on bytes: the line's last byte, and its content's first ones. */
