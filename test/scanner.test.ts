@@ -1,4 +1,5 @@
 // The chunk scanner against the line-by-line framer: same records, counters and line numbers for any chunking.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -165,16 +166,23 @@ describe('chunk scanner', () => {
     );
   });
 
-  // The status is read from the bytes after the request's closing `" `, found reading every other byte: quotes,
-  // spaces and digits at both parities, pairs at a line's last byte (before its CR or newline), none at all.
+  // The status is read from the bytes after the request's closing `" ` (16 bytes at a step in quiet-lines.wat,
+  // every other byte in JS): quotes, spaces and digits at any place in a step, pairs across steps and at a line's
+  // last byte (before its CR or newline), none at all; the first and last bytes that send a line to the JS path.
   const quoted = fc.record({
     lines: fc.array(
       fc
-        .array(fc.constantFrom('"', '"', ' ', ' ', ' 404 ', '404', '0', 'x', '\r'), { maxLength: 16 })
-        .map((parts) => `h ${parts.join('')}`),
+        .tuple(
+          fc.constantFrom('h ', '{', '\t', '\tstatus code: ', 'T', 'Traceback (', ''),
+          fc.array(
+            fc.constantFrom('"', '"', ' ', ' ', ' 404 ', '404', '0', 'x', '\r', 'GET /b/k.jpg HTTP/1.1', '{'),
+            { maxLength: 24 },
+          ),
+        )
+        .map(([first, parts]) => `${first}${parts.join('')}`),
       { maxLength: 30 },
     ),
-    sizes: fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 4 }),
+    sizes: fc.array(fc.integer({ min: 1, max: 512 }), { minLength: 1, maxLength: 4 }),
   });
 
   it('counts the status of any quote-laden access line as the line-by-line framer does', () => {
@@ -188,6 +196,15 @@ describe('chunk scanner', () => {
       }),
       { numRuns: 500, seed: 17 },
     );
+  });
+
+  it('carries the assembly of quiet-lines.wat (npm run wasm)', () => {
+    const check = spawnSync(process.execPath, ['scripts/assemble-wasm.mjs', '--check'], {
+      cwd: path.join(import.meta.dirname, '..'),
+      encoding: 'utf8',
+    });
+    expect(check.stderr).toBe('');
+    expect(check.status).toBe(0);
   });
 
   it('never offers a position past a held record, and always one at a line start', () => {

@@ -1,0 +1,84 @@
+// The chunk scanner's inner loop for quiet access-log lines, in WebAssembly (quiet-lines.wat): one instance per thread.
+import { QUIET_LINES_WASM } from './quiet-lines-wasm.js';
+
+/** Where a chunk's bytes go in the module's memory (below: the counts and the last call's result). */
+const DATA = 64;
+/** The loops read whole 16-byte steps: room after the chunk's end. */
+const SLACK = 16;
+const PAGE = 64 * 1024;
+
+interface Kernel {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  quiet(pos: number, end: number, hit: number, max: number): number;
+}
+
+// The part of the WebAssembly API used here (@types/node 20 does not declare it).
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: unknown };
+}
+const { Module, Instance } = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+// Scanning is synchronous: every scanner of the thread shares the one instance, and its memory grows to the
+// largest chunk read (1 MiB reads).
+const kernel = new Instance(new Module(Buffer.from(QUIET_LINES_WASM, 'base64'))).exports as Kernel;
+let bytes = new Uint8Array(kernel.memory.buffer);
+let words = new Int32Array(kernel.memory.buffer);
+
+/**
+ * Counts runs of quiet plain lines in a chunk: each whole line before the next marker that needs none of the
+ * JS path's looks. Positions are the chunk's own; its bytes are copied in by `load`.
+ */
+export class QuietLines {
+  /** Memory address minus chunk position. */
+  private shift = 0;
+  private end = 0;
+
+  /** Copies `buf` from `from` to its end into the module's memory. */
+  load(buf: Buffer, from: number): void {
+    const length = buf.length - from;
+    const needed = DATA + length + SLACK;
+    if (needed > kernel.memory.buffer.byteLength) {
+      kernel.memory.grow(Math.ceil((needed - kernel.memory.buffer.byteLength) / PAGE));
+      bytes = new Uint8Array(kernel.memory.buffer);
+      words = new Int32Array(kernel.memory.buffer);
+    }
+    bytes.set(buf.subarray(from), DATA);
+    this.shift = DATA - from;
+    this.end = buf.length;
+  }
+
+  /**
+   * Counts quiet lines from `pos` (a line start) and returns where it stopped: at a line that is not whole in
+   * the chunk, holds the marker at `hit`, is longer than `maxLineBytes`, or must take the JS path.
+   */
+  run(pos: number, hit: number, maxLineBytes: number): number {
+    const shift = this.shift;
+    return kernel.quiet(pos + shift, this.end + shift, Math.min(hit, this.end) + shift, maxLineBytes) - shift;
+  }
+
+  /** Lines counted by the last `run`. */
+  get lines(): number {
+    return words[8] as number;
+  }
+
+  /** The last line the last `run` counted, and the one before it: [start, end) in the chunk. */
+  get lastStart(): number {
+    return (words[9] as number) - this.shift;
+  }
+  get lastEnd(): number {
+    return (words[10] as number) - this.shift;
+  }
+  get olderStart(): number {
+    return (words[11] as number) - this.shift;
+  }
+  get olderEnd(): number {
+    return (words[12] as number) - this.shift;
+  }
+
+  /** Adds the lines counted so far to `byClass` by status class (1 to 5), and starts again from zero. */
+  drain(byClass: Float64Array): void {
+    for (let cls = 1; cls <= 5; cls++) byClass[cls] = (byClass[cls] as number) + (words[cls] as number);
+    words.fill(0, 0, 6);
+  }
+}

@@ -1,0 +1,111 @@
+;; The chunk scanner's inner loop for quiet access-log lines, 16 bytes at a step (scanner.ts explains the rules;
+;; `npm run wasm` assembles this file into quiet-lines.wasm.ts). A JS byte loop costs about 20 instructions a
+;; byte; these loops look at 16 bytes in a few.
+;;
+;; Memory: counts by status class at 0..23 (an i32 each, class 0 for a status that cannot be read), then the
+;; result of the last call at 32..51 (lines counted, start and end of the last line, start and end of the one
+;; before it). The chunk is copied in at DATA (64) by the caller, with at least 16 bytes of room after it: the
+;; loops read whole 16-byte steps and ignore what lies past the end they were given.
+(module
+  (memory (export "memory") 1)
+
+  ;; The first byte equal to $c in [$p, $end), or $end.
+  (func $find (param $p i32) (param $end i32) (param $c i32) (result i32)
+    (local $mask i32) (local $needle v128)
+    (local.set $needle (i8x16.splat (local.get $c)))
+    (block $none
+      (loop $step
+        (br_if $none (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $mask (i8x16.bitmask (i8x16.eq (v128.load (local.get $p)) (local.get $needle))))
+        (if (local.get $mask)
+          (then
+            (local.set $p (i32.add (local.get $p) (i32.ctz (local.get $mask))))
+            (return (select (local.get $p) (local.get $end) (i32.lt_u (local.get $p) (local.get $end))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $step)))
+    (local.get $end))
+
+  ;; The first `" ` (a quote, then a space) whose space lies before $end, starting at or after $p; or $end.
+  (func $quoteSpace (param $p i32) (param $end i32) (result i32)
+    (local $mask i32)
+    (block $none
+      (loop $step
+        (br_if $none (i32.ge_u (i32.add (local.get $p) (i32.const 1)) (local.get $end)))
+        (local.set $mask
+          (i8x16.bitmask
+            (v128.and
+              (i8x16.eq (v128.load (local.get $p)) (i8x16.splat (i32.const 34)))
+              (i8x16.eq (v128.load offset=1 (local.get $p)) (i8x16.splat (i32.const 32))))))
+        (if (local.get $mask)
+          (then
+            (local.set $p (i32.add (local.get $p) (i32.ctz (local.get $mask))))
+            (return
+              (select (local.get $p) (local.get $end)
+                (i32.lt_u (i32.add (local.get $p) (i32.const 1)) (local.get $end))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $step)))
+    (local.get $end))
+
+  ;; The status class (1 to 5) of the line [$start, $end) as extract/status.ts reads a combined-format line:
+  ;; after the first `" ` that follows the first quote, three digits (the first 1 to 5) and a space; else 0.
+  (func $statusClass (param $start i32) (param $end i32) (result i32)
+    (local $open i32) (local $close i32) (local $class i32)
+    (local.set $open (call $find (local.get $start) (local.get $end) (i32.const 34)))
+    (if (i32.ge_u (local.get $open) (local.get $end)) (then (return (i32.const 0))))
+    (local.set $close (call $quoteSpace (i32.add (local.get $open) (i32.const 1)) (local.get $end)))
+    (if (i32.ge_u (i32.add (local.get $close) (i32.const 5)) (local.get $end)) (then (return (i32.const 0))))
+    (if (i32.ne (i32.load8_u offset=5 (local.get $close)) (i32.const 32)) (then (return (i32.const 0))))
+    (local.set $class (i32.sub (i32.load8_u offset=2 (local.get $close)) (i32.const 48)))
+    ;; Unsigned compares: a byte below '0' wraps to a large number.
+    (if
+      (i32.or
+        (i32.gt_u (i32.sub (local.get $class) (i32.const 1)) (i32.const 4))
+        (i32.or
+          (i32.gt_u (i32.sub (i32.load8_u offset=3 (local.get $close)) (i32.const 48)) (i32.const 9))
+          (i32.gt_u (i32.sub (i32.load8_u offset=4 (local.get $close)) (i32.const 48)) (i32.const 9))))
+      (then (return (i32.const 0))))
+    (local.get $class))
+
+  ;; Counts the quiet lines from $pos on and returns where it stopped: at the first line that is not whole
+  ;; before $end, holds the marker at $hit, is longer than $max, or needs the JS path's look (a JSON line, a
+  ;; line ending with `{`, one starting with `\tstatus c` or `Tracebac`).
+  (func (export "quiet") (param $pos i32) (param $end i32) (param $hit i32) (param $max i32) (result i32)
+    (local $nl i32) (local $lineEnd i32) (local $first i32) (local $slot i32) (local $lines i32)
+    (local $lastStart i32) (local $lastEnd i32) (local $olderStart i32) (local $olderEnd i32)
+    (block $stop
+      (loop $line
+        (local.set $nl (call $find (local.get $pos) (local.get $end) (i32.const 10)))
+        (br_if $stop (i32.ge_u (local.get $nl) (local.get $end)))
+        (br_if $stop (i32.lt_u (local.get $hit) (local.get $nl)))
+        ;; A CR before the newline is not part of the line.
+        (local.set $lineEnd (local.get $nl))
+        (if (i32.gt_u (local.get $nl) (local.get $pos))
+          (then
+            (if (i32.eq (i32.load8_u (i32.sub (local.get $nl) (i32.const 1))) (i32.const 13))
+              (then (local.set $lineEnd (i32.sub (local.get $nl) (i32.const 1)))))))
+        (br_if $stop (i32.gt_u (i32.sub (local.get $lineEnd) (local.get $pos)) (local.get $max)))
+        (local.set $first (i32.load8_u (local.get $pos)))
+        (br_if $stop (i32.eq (local.get $first) (i32.const 123)))
+        (if (i32.gt_u (local.get $lineEnd) (local.get $pos))
+          (then
+            (br_if $stop (i32.eq (i32.load8_u (i32.sub (local.get $lineEnd) (i32.const 1))) (i32.const 123)))
+            (br_if $stop
+              (i32.and
+                (i32.eq (local.get $first) (i32.const 9))
+                (i64.eq (i64.load offset=1 (local.get $pos)) (i64.const 0x6320737574617473))))
+            (br_if $stop (i64.eq (i64.load (local.get $pos)) (i64.const 0x6361626563617254)))))
+        (local.set $slot (i32.shl (call $statusClass (local.get $pos) (local.get $lineEnd)) (i32.const 2)))
+        (i32.store (local.get $slot) (i32.add (i32.load (local.get $slot)) (i32.const 1)))
+        (local.set $olderStart (local.get $lastStart))
+        (local.set $olderEnd (local.get $lastEnd))
+        (local.set $lastStart (local.get $pos))
+        (local.set $lastEnd (local.get $lineEnd))
+        (local.set $lines (i32.add (local.get $lines) (i32.const 1)))
+        (local.set $pos (i32.add (local.get $nl) (i32.const 1)))
+        (br $line)))
+    (i32.store offset=32 (i32.const 0) (local.get $lines))
+    (i32.store offset=36 (i32.const 0) (local.get $lastStart))
+    (i32.store offset=40 (i32.const 0) (local.get $lastEnd))
+    (i32.store offset=44 (i32.const 0) (local.get $olderStart))
+    (i32.store offset=48 (i32.const 0) (local.get $olderEnd))
+    (local.get $pos)))
