@@ -3,13 +3,13 @@ import { QUIET_LINES_WASM } from './quiet-lines-wasm.js';
 
 /** Where a chunk's bytes go in the module's memory (below: the counts and the last call's result). */
 const DATA = 64;
-/** The loops read whole 16-byte steps: room after the chunk's end. */
-const SLACK = 16;
+/** The loops read whole 16-byte steps, and a marker's next 7 bytes: room after the chunk's end. */
+const SLACK = 32;
 const PAGE = 64 * 1024;
 
 interface Kernel {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
-  quiet(pos: number, end: number, hit: number, max: number): number;
+  quiet(pos: number, end: number, max: number): number;
 }
 
 // The part of the WebAssembly API used here (@types/node 20 does not declare it).
@@ -26,8 +26,8 @@ let bytes = new Uint8Array(kernel.memory.buffer);
 let words = new Int32Array(kernel.memory.buffer);
 
 /**
- * Counts runs of quiet plain lines in a chunk: each whole line before the next marker that needs none of the
- * JS path's looks. Positions are the chunk's own; its bytes are copied in by `load`.
+ * Counts runs of quiet plain lines in a chunk: whole lines with no marker that need none of the JS path's
+ * looks. Positions are the chunk's own; its bytes are copied in by `load`.
  */
 export class QuietLines {
   /** Memory address minus chunk position. */
@@ -50,11 +50,16 @@ export class QuietLines {
 
   /**
    * Counts quiet lines from `pos` (a line start) and returns where it stopped: at a line that is not whole in
-   * the chunk, holds the marker at `hit`, is longer than `maxLineBytes`, or must take the JS path.
+   * the chunk, holds a marker (`stoppedAtMarker`), is longer than `maxLineBytes`, or must take the JS path.
    */
-  run(pos: number, hit: number, maxLineBytes: number): number {
+  run(pos: number, maxLineBytes: number): number {
     const shift = this.shift;
-    return kernel.quiet(pos + shift, this.end + shift, Math.min(hit, this.end) + shift, maxLineBytes) - shift;
+    return kernel.quiet(pos + shift, this.end + shift, maxLineBytes) - shift;
+  }
+
+  /** Whether the last `run` stopped at a line with a marker (`Error`, `error`, `xception`) in it. */
+  get stoppedAtMarker(): boolean {
+    return words[13] === 1;
   }
 
   /** Lines counted by the last `run`. */

@@ -1,11 +1,13 @@
 ;; The chunk scanner's inner loop for quiet access-log lines, 16 bytes at a step (scanner.ts explains the rules;
-;; `npm run wasm` assembles this file into quiet-lines.wasm.ts). A JS byte loop costs about 20 instructions a
-;; byte; these loops look at 16 bytes in a few.
+;; `npm run wasm` assembles this file into quiet-lines-wasm.ts). A JS byte loop costs about 20 instructions a
+;; byte, and a native search for the markers about as much as this whole loop; here one pass finds a line's
+;; end and its markers, and two more its status.
 ;;
 ;; Memory: counts by status class at 0..23 (an i32 each, class 0 for a status that cannot be read), then the
-;; result of the last call at 32..51 (lines counted, start and end of the last line, start and end of the one
-;; before it). The chunk is copied in at DATA (64) by the caller, with at least 16 bytes of room after it: the
-;; loops read whole 16-byte steps and ignore what lies past the end they were given.
+;; result of the last call at 32..55 (lines counted, start and end of the last line, start and end of the one
+;; before it, 1 when it stopped at a line with a marker). The chunk is copied in at DATA (64) by the caller,
+;; with at least 32 bytes of room after it: the loops read whole 16-byte steps (and a marker's next 7 bytes)
+;; and ignore what lies past the end they were given.
 (module
   (memory (export "memory") 1)
 
@@ -20,6 +22,61 @@
         (if (local.get $mask)
           (then
             (local.set $p (i32.add (local.get $p) (i32.ctz (local.get $mask))))
+            (return (select (local.get $p) (local.get $end) (i32.lt_u (local.get $p) (local.get $end))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $step)))
+    (local.get $end))
+
+;; A marker's first two letters at $q (`rr` of `[Ee]rror`, `xc` of `xception`) begin one, on the line from $start.
+  (func $isMarker (param $q i32) (param $start i32) (result i32)
+    (if (result i32) (i32.eq (i32.load8_u (local.get $q)) (i32.const 114))
+      (then
+        (i32.and
+          (i32.and
+            (i32.gt_u (local.get $q) (local.get $start))
+            (i32.eq (i32.load16_u offset=2 (local.get $q)) (i32.const 0x726f)))
+          (i32.eq (i32.or (i32.load8_u (i32.sub (local.get $q) (i32.const 1))) (i32.const 32)) (i32.const 101))))
+      (else
+        (i32.and
+          (i32.eq (i32.load16_u offset=2 (local.get $q)) (i32.const 0x7065))
+          (i32.eq (i32.load offset=4 (local.get $q)) (i32.const 0x6e6f6974))))))
+
+  ;; The newline that ends the line starting at $p, or $end when none comes before it; -1 when a marker (`Error`,
+  ;; `error`, `xception`) comes first. Pairs `rr` and `xc` are found 16 places at a time, then checked one by one.
+  (func $lineEnd (param $p i32) (param $end i32) (result i32)
+    (local $start i32) (local $newlines i32) (local $candidates i32) (local $v0 v128) (local $v1 v128)
+    (local.set $start (local.get $p))
+    (block $none
+      (loop $step
+        (br_if $none (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $v0 (v128.load (local.get $p)))
+        (local.set $v1 (v128.load offset=1 (local.get $p)))
+        (local.set $newlines (i8x16.bitmask (i8x16.eq (local.get $v0) (i8x16.splat (i32.const 10)))))
+        (local.set $candidates
+          (i8x16.bitmask
+            (v128.or
+              (v128.and
+                (i8x16.eq (local.get $v0) (i8x16.splat (i32.const 114)))
+                (i8x16.eq (local.get $v1) (i8x16.splat (i32.const 114))))
+              (v128.and
+                (i8x16.eq (local.get $v0) (i8x16.splat (i32.const 120)))
+                (i8x16.eq (local.get $v1) (i8x16.splat (i32.const 99)))))))
+        ;; Only candidates before this step's first newline are on the line.
+        (if (local.get $newlines)
+          (then
+            (local.set $candidates
+              (i32.and (local.get $candidates)
+                (i32.sub (i32.and (local.get $newlines) (i32.sub (i32.const 0) (local.get $newlines))) (i32.const 1))))))
+        (block $checked
+          (loop $candidate
+            (br_if $checked (i32.eqz (local.get $candidates)))
+            (if (call $isMarker (i32.add (local.get $p) (i32.ctz (local.get $candidates))) (local.get $start))
+              (then (return (i32.const -1))))
+            (local.set $candidates (i32.and (local.get $candidates) (i32.sub (local.get $candidates) (i32.const 1))))
+            (br $candidate)))
+        (if (local.get $newlines)
+          (then
+            (local.set $p (i32.add (local.get $p) (i32.ctz (local.get $newlines))))
             (return (select (local.get $p) (local.get $end) (i32.lt_u (local.get $p) (local.get $end))))))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br $step)))
@@ -67,16 +124,19 @@
     (local.get $class))
 
   ;; Counts the quiet lines from $pos on and returns where it stopped: at the first line that is not whole
-  ;; before $end, holds the marker at $hit, is longer than $max, or needs the JS path's look (a JSON line, a
-  ;; line ending with `{`, one starting with `\tstatus c` or `Tracebac`).
-  (func (export "quiet") (param $pos i32) (param $end i32) (param $hit i32) (param $max i32) (result i32)
+  ;; before $end, holds a marker, is longer than $max, or needs the JS path's look (a JSON line, a line ending
+  ;; with `{`, one starting with `\tstatus c` or `Tracebac`).
+  (func (export "quiet") (param $pos i32) (param $end i32) (param $max i32) (result i32)
     (local $nl i32) (local $lineEnd i32) (local $first i32) (local $slot i32) (local $lines i32)
-    (local $lastStart i32) (local $lastEnd i32) (local $olderStart i32) (local $olderEnd i32)
+    (local $lastStart i32) (local $lastEnd i32) (local $olderStart i32) (local $olderEnd i32) (local $marked i32)
     (block $stop
       (loop $line
-        (local.set $nl (call $find (local.get $pos) (local.get $end) (i32.const 10)))
+        (local.set $nl (call $lineEnd (local.get $pos) (local.get $end)))
+        (if (i32.eq (local.get $nl) (i32.const -1))
+          (then
+            (local.set $marked (i32.const 1))
+            (br $stop)))
         (br_if $stop (i32.ge_u (local.get $nl) (local.get $end)))
-        (br_if $stop (i32.lt_u (local.get $hit) (local.get $nl)))
         ;; A CR before the newline is not part of the line.
         (local.set $lineEnd (local.get $nl))
         (if (i32.gt_u (local.get $nl) (local.get $pos))
@@ -108,4 +168,5 @@
     (i32.store offset=40 (i32.const 0) (local.get $lastEnd))
     (i32.store offset=44 (i32.const 0) (local.get $olderStart))
     (i32.store offset=48 (i32.const 0) (local.get $olderEnd))
+    (i32.store offset=52 (i32.const 0) (local.get $marked))
     (local.get $pos)))

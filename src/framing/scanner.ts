@@ -210,18 +210,20 @@ export class ChunkScanner {
     let pos = from;
     let previous = this.lastLineStart - base;
     let older = this.olderLineStart - base;
-    let hit = this.nextMarker(buf, pos);
+    // Where the next marker starts, once looked for: plain lines have the WebAssembly loop look instead.
+    let hit = -1;
     let loaded = false;
     for (;;) {
-      // Runs of quiet access-log lines are counted 16 bytes at a step; the lines it stops at come here.
-      if (this.fast === 'plain' && hit > pos) {
+      // Runs of quiet access-log lines are counted 16 bytes at a step; the line it stops at comes here.
+      let marked: boolean | undefined;
+      if (this.fast === 'plain') {
         if (!loaded) {
           this.quietLines.load(buf, from);
           loaded = true;
         }
-        const stop = this.quietLines.run(pos, hit, max);
+        const run = this.quietLines;
+        const stop = run.run(pos, max);
         if (stop > pos) {
-          const run = this.quietLines;
           if (run.lines >= 2) this.note(buf, run.olderStart, run.olderEnd, 0);
           this.note(buf, run.lastStart, run.lastEnd, 0);
           this.quiet += run.lines - Math.min(run.lines, 2);
@@ -229,13 +231,16 @@ export class ChunkScanner {
           previous = run.lastStart;
           pos = stop;
         }
+        marked = run.stoppedAtMarker;
       }
       const nl = buf.indexOf(NEWLINE, pos);
       if (nl < 0) break;
       let end = nl;
       if (end > pos && buf[end - 1] === CR) end--;
-      const marked = hit < nl;
-      if (marked) hit = this.nextMarker(buf, nl + 1);
+      if (marked === undefined) {
+        if (hit < pos) hit = this.nextMarker(buf, pos);
+        marked = hit < nl;
+      }
       if (end - pos > max) this.framer.skipOverlong();
       else if (marked || !this.quietLine(buf, pos, end)) this.slow(buf, pos, end, base, previous, older, out);
       older = previous;
