@@ -6,7 +6,6 @@ import { createRequire } from 'node:module';
 import { codesJson, codesTable, explain, explainUnknown } from './catalog/render.js';
 import { DEFAULT_PORT, type FollowConfig, parseFlags, type RunConfig, runConfig } from './config.js';
 import { ConfigError, OutputClosedError } from './errors.js';
-import { Follower, systemClock } from './follow.js';
 import { type Logger, operationalLogger } from './log.js';
 import { runBatch } from './pipeline.js';
 import { eventPrinter } from './sinks/events.js';
@@ -247,19 +246,21 @@ async function follow(config: RunConfig, options: FollowConfig, log: Logger): Pr
     ...config,
     listen: config.listen ?? { host: undefined, port: DEFAULT_PORT },
   };
-  const exporter = await startExporter(withServer, stats, log);
-  const metrics = exporter.metrics as ExporterMetrics;
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (stop.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
     log.info({ signal }, 'stopping: draining events and saving positions (a second signal exits at once)');
     stop.abort();
   };
+  // Before the server says it listens: a signal sent as soon as it does must find its handler, not kill.
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  const exporter = await startExporter(withServer, stats, log);
+  const metrics = exporter.metrics as ExporterMetrics;
   const output = config.events ? process.stdout : null;
   try {
     if (config.files.length === 1 && config.files[0] === STDIN) {
+      if (stop.signal.aborted) return 0;
       stop.signal.addEventListener('abort', () => process.stdin.destroy());
       exporter.reading = true;
       await runBatch(
@@ -276,6 +277,8 @@ async function follow(config: RunConfig, options: FollowConfig, log: Logger): Pr
       );
       return 0;
     }
+    // Loaded only to follow: batch runs do not pay for the tailer.
+    const { Follower, systemClock } = await import('./follow.js');
     const follower = new Follower({
       patterns: config.files.filter((f) => f !== STDIN),
       config: options,
@@ -310,11 +313,7 @@ async function follow(config: RunConfig, options: FollowConfig, log: Logger): Pr
 async function startExporter(config: RunConfig, stats: PipelineStats, log: Logger): Promise<Exporter> {
   const exporter: Exporter = { metrics: undefined, reading: false, close: async () => {} };
   if (config.listen === undefined && config.metricsFile === undefined) return exporter;
-  const [{ ExporterMetrics }, { startServer }, { loadWebConfig }] = await Promise.all([
-    import('./sinks/metrics.js'),
-    import('./sinks/http.js'),
-    import('./sinks/web-config.js'),
-  ]);
+  const { ExporterMetrics } = await import('./sinks/metrics.js');
   const metrics = new ExporterMetrics(stats, {
     ...config.metrics,
     version: version(),
@@ -322,10 +321,14 @@ async function startExporter(config: RunConfig, stats: PipelineStats, log: Logge
   });
   exporter.metrics = metrics;
   // Checked at start even when nothing is served, so a broken file is found before it is needed.
-  if (config.webConfig !== undefined && config.listen === undefined) loadWebConfig(config.webConfig);
+  if (config.webConfig !== undefined && config.listen === undefined)
+    (await import('./sinks/web-config.js')).loadWebConfig(config.webConfig);
+  // The server is loaded only to serve: a batch run that writes a metrics file does not pay for it.
   const server =
     config.listen &&
-    (await startServer(metrics, {
+    (await (
+      await import('./sinks/http.js')
+    ).startServer(metrics, {
       listen: config.listen,
       webConfigFile: config.webConfig,
       telemetryPath: config.telemetryPath,
