@@ -68,7 +68,7 @@ export function batchSource(path: string, stdin: Readable): ChunkSource {
       name,
       commit,
       chunks() {
-        const file = fs.createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+        const file = fs.createReadStream(path, { highWaterMark: GZIP_READ_BYTES });
         const gunzip = zlib.createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
         file.on('error', (error) => gunzip.destroy(error));
         return offsets(file.pipe(gunzip));
@@ -132,3 +132,10 @@ export function rangeSource(path: string, start: number, end: number): ChunkSour
 
 /** zlib's output piece size: large, so the scanner sees few chunks (16 KiB pieces took ~1.6x the CPU). */
 export const GUNZIP_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Compressed bytes per read. A 1 MiB piece stays in use while zlib inflates ~6 MiB from it, long enough to be
+ * moved to the old generation, where dead ones waited for a full collection: peak RSS 130 MiB on the bench
+ * corpus, 73 MiB with 64 KiB pieces, at the same speed.
+ */
+const GZIP_READ_BYTES = 64 * 1024;
