@@ -154,11 +154,12 @@ export class Framer {
     this.format ??= sniffFormat(line);
     if (this.format === 'plain') {
       countRequest(this.stats, cheapStatus(line));
-      if (this.idle && !mayHoldBody(line)) {
+      const idle = this.idle;
+      if (idle && !mayHoldBody(line)) {
         this.remember(line);
         return undefined;
       }
-      return this.logical(line, this.lineNo, undefined);
+      return this.logical(line, this.lineNo, undefined, idle);
     }
     return this.container(line);
   }
@@ -282,8 +283,16 @@ export class Framer {
     return this.logical(record.text, this.lineNo, record.time);
   }
 
-  /** A whole logical line: part of a multi-line body, the start of one, or a record of its own. */
-  private logical(text: string, lineNo: number, runtimeTime: string | undefined): LogRecord[] {
+  /**
+   * A whole logical line: part of a multi-line body, the start of one, or a record of its own. `marked` says
+   * the cheap check passed it already.
+   */
+  private logical(
+    text: string,
+    lineNo: number,
+    runtimeTime: string | undefined,
+    marked = false,
+  ): LogRecord[] {
     const out: LogRecord[] = [];
     if (this.assembly === undefined) {
       // Docker's fast path keeps no previous line: there the line before is not known.
@@ -296,7 +305,7 @@ export class Framer {
         return out;
       }
       // A quiet line that came here only because an SDK error was held: nothing in it to extract.
-      if (!mayHoldBody(text)) {
+      if (!marked && !mayHoldBody(text)) {
         this.remember(text);
         return out;
       }

@@ -32,7 +32,8 @@ const JAVA_MORE =
 const JS_START = /^(?:Error \[\w+\]|[A-Z]\w*Error): /;
 const JS_FRAME = /^\s+at /;
 // alibabacloud-oss-go-sdk-v2's ServiceError: one field a line, the last one the endpoint.
-const OSS_GO_V2_START = /Error returned by Service\.\s*$/;
+// Its first line ends so (then any whitespace): an end test, not a regex tried at every place of a long line.
+const OSS_GO_V2_START = 'Error returned by Service.';
 const OSS_GO_V2_FIELD = /^(?:Http Status Code|Error Code|Request Id|Message|EC|Timestamp|Request Endpoint): /;
 // aws-sdk-go v1's second line: the request failure's status, request id and host id.
 const GO_V1_STATUS = /^\s*status code: \d{3}, request id: /;
@@ -186,7 +187,7 @@ export class SdkAssembly {
 
 function startKind(text: string): Kind | undefined {
   if (TRACEBACK.test(text)) return 'python';
-  if (OSS_GO_V2_START.test(text)) return 'oss-go-v2';
+  if (text.trimEnd().endsWith(OSS_GO_V2_START)) return 'oss-go-v2';
   if (JS_START.test(text)) return 'js-stack';
   if (JS_FRAME.test(text) && text.endsWith(' {')) return 'js-props';
   // The includes first: most records here are XML bodies in access-log lines, long and without an exception.
