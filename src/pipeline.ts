@@ -63,7 +63,7 @@ async function readLarge(
 export async function runBatch(run: BatchRun, stats: PipelineStats): Promise<void> {
   const sink: EventSink = run.output ? eventPrinter(run.output, stats, run.eventFormat) : async () => {};
   for (const path of run.files) {
-    const source = batchSource(path, run.stdin);
+    const source = batchSource(path, run.stdin, run.parallel === false ? false : undefined);
     const scanner = new ChunkScanner(
       new Framer(source.name, run.limits, stats),
       stats,

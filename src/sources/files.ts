@@ -1,8 +1,10 @@
 // Opens batch inputs as chunk sources: files in order, stdin for `-`, gzip-compressed files decompressed on the fly.
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { ConfigError } from '../errors.js';
+import type { GunzipJob, GunzipMessage } from './gunzip-worker.js';
 
 /** Big reads: fewer chunks, fewer calls per byte; the scanner's cost per chunk is a few strings. */
 export const READ_CHUNK_BYTES = 1024 * 1024;
@@ -56,10 +58,15 @@ async function* offsets(stream: AsyncIterable<Buffer>): AsyncIterable<Chunk> {
 }
 
 /**
- * A plain file, stdin, or a `.gz` file. zlib inflates on the thread pool; a deeper read-ahead for it (4 and
- * 8 MiB instead of one piece) measured no faster, so the stream's default stays.
+ * A plain file, stdin, or a `.gz` file. A `.gz` file of `gzipWorkerBytes` or more is inflated by a worker
+ * thread (below); a smaller one on this thread, where zlib inflates on the thread pool but its stream's
+ * bookkeeping runs here. `false` keeps every file on this thread (`--threads 1`).
  */
-export function batchSource(path: string, stdin: Readable): ChunkSource {
+export function batchSource(
+  path: string,
+  stdin: Readable,
+  gzipWorkerBytes: number | false = GZIP_WORKER_MIN_BYTES,
+): ChunkSource {
   const name = sourceName(path);
   const commit = () => {};
   if (path === STDIN) return { name, commit, chunks: () => offsets(stdin) };
@@ -68,6 +75,8 @@ export function batchSource(path: string, stdin: Readable): ChunkSource {
       name,
       commit,
       chunks() {
+        if (gzipWorkerBytes !== false && fs.statSync(path).size >= gzipWorkerBytes)
+          return inflatedElsewhere(path);
         const file = fs.createReadStream(path, { highWaterMark: GZIP_READ_BYTES });
         const gunzip = zlib.createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
         file.on('error', (error) => gunzip.destroy(error));
@@ -76,6 +85,44 @@ export function batchSource(path: string, stdin: Readable): ChunkSource {
     };
   }
   return { name, commit, chunks: () => fileChunks(path) };
+}
+
+/**
+ * A `.gz` file's bytes as a worker thread inflates them, in a few 1 MiB buffers that go back and forth
+ * (moved, never copied between the threads): zlib, its stream and the copy into the buffers take the other
+ * core. A chunk is valid until the next is asked for; then its buffer goes back to be filled again.
+ */
+async function* inflatedElsewhere(path: string): AsyncIterable<Chunk> {
+  const job: GunzipJob = { path, bufferBytes: READ_CHUNK_BYTES, buffers: GZIP_WORKER_BUFFERS };
+  const worker = new Worker(new URL('./gunzip-worker.js', import.meta.url), {
+    workerData: job,
+    resourceLimits: { maxYoungGenerationSizeMb: GZIP_WORKER_YOUNG_MB },
+  });
+  const arrived: GunzipMessage[] = [];
+  let wake: (() => void) | undefined;
+  const deliver = (message: GunzipMessage) => {
+    arrived.push(message);
+    wake?.();
+    wake = undefined;
+  };
+  worker.on('message', deliver);
+  worker.on('error', (error) => deliver({ error: error.message }));
+  worker.on('exit', () => deliver({ error: 'the inflating thread stopped' }));
+  let offset = 0;
+  try {
+    for (;;) {
+      while (arrived.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      const message = arrived.shift() as GunzipMessage;
+      if ('end' in message) return;
+      if ('error' in message) throw new Error(message.error);
+      yield { bytes: Buffer.from(message.bytes, 0, message.length), offset };
+      offset += message.length;
+      worker.postMessage(message.bytes, [message.bytes]);
+    }
+  } finally {
+    worker.removeAllListeners();
+    await worker.terminate();
+  }
 }
 
 /**
@@ -129,6 +176,13 @@ export function rangeSource(path: string, start: number, end: number): ChunkSour
     },
   };
 }
+
+/** A `.gz` file this large (compressed) is inflated by a worker thread: below it, starting one costs more than it saves. */
+export const GZIP_WORKER_MIN_BYTES = 4 * 1024 * 1024;
+/** Buffers between the inflating thread and this one: one being framed, the others filled meanwhile. */
+const GZIP_WORKER_BUFFERS = 3;
+/** The inflating thread allocates little but zlib's pieces: a small young generation bounds its RSS. */
+const GZIP_WORKER_YOUNG_MB = 4;
 
 /** zlib's output piece size: large, so the scanner sees few chunks (16 KiB pieces took ~1.6x the CPU). */
 export const GUNZIP_CHUNK_BYTES = 256 * 1024;
