@@ -171,7 +171,7 @@ export class ChunkScanner {
         chunk.copy(line, this.pendingLength, 0, nl + 1);
         const lineStart = chunkStart - this.pendingLength;
         this.pendingLength = 0;
-        this.scan(line, 0, lineStart, out);
+        this.scan(line, 0, lineStart, out, false);
       }
       from = nl + 1;
     }
@@ -196,15 +196,19 @@ export class ChunkScanner {
       line[this.pendingLength] = NEWLINE;
       const lineStart = this.offset - this.pendingLength;
       this.pendingLength = 0;
-      this.scan(line, 0, lineStart, out);
+      this.scan(line, 0, lineStart, out, false);
       this.lineEnd = this.offset;
     }
     this.overflow = false;
     this.flush();
   }
 
-  /** Frames the whole lines of `buf` from `from`; returns where the unfinished last line starts. */
-  private scan(buf: Buffer, from: number, base: number, out: LogRecord[]): number {
+  /**
+   * Frames the whole lines of `buf` from `from`; returns where the unfinished last line starts. One line
+   * (a line that spanned chunks, up to `--max-line-length`) is not copied into the WebAssembly memory:
+   * `wholeChunk` false keeps it on the JS path, and that memory no larger than a chunk.
+   */
+  private scan(buf: Buffer, from: number, base: number, out: LogRecord[], wholeChunk = true): number {
     for (const finder of this.finders) finder.forget();
     const max = this.maxLineBytes;
     let pos = from;
@@ -216,7 +220,7 @@ export class ChunkScanner {
     for (;;) {
       // Runs of quiet access-log lines are counted 16 bytes at a step; the line it stops at comes here.
       let marked: boolean | undefined;
-      if (this.fast === 'plain') {
+      if (wholeChunk && this.fast === 'plain') {
         if (!loaded) {
           this.quietLines.load(buf, from);
           loaded = true;
