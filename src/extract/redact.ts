@@ -142,18 +142,19 @@ function redactPairs(text: string): string {
   SEP.lastIndex = 0;
   for (let m = SEP.exec(text); m !== null; m = SEP.exec(text)) {
     const sepAt = m.index;
-    const lead = isNameChar(text.charCodeAt(sepAt - 1))
-      ? ''
-      : (SEP_LEAD.exec(text.slice(Math.max(from, sepAt - 24), sepAt))?.[0] ?? '');
     SEP_TAIL.lastIndex = sepAt + m[0].length;
     const tail = SEP_TAIL.exec(text)?.[0] ?? '';
     const at = sepAt + m[0].length + tail.length;
-    const name = nameBefore(text, sepAt - lead.length);
-    if (name === '') continue;
     VALUE.lastIndex = at;
     const value = VALUE.exec(text)?.[0] ?? '';
     // Not secret: the value may hold pairs of its own (`Authorization: Credential=…`), so the scan goes on inside it.
+    // The value first: a separator with none after it (a base64 id's `=` padding) needs no name read back.
     if (value === '' || value.startsWith(REDACTED) || PARAM_KEPT.has(value.toLowerCase())) continue;
+    const lead = isNameChar(text.charCodeAt(sepAt - 1))
+      ? ''
+      : (SEP_LEAD.exec(text.slice(Math.max(from, sepAt - 24), sepAt))?.[0] ?? '');
+    const name = nameBefore(text, sepAt - lead.length);
+    if (name === '') continue;
     // The name's kind only now: most names with no value are seen once (a base64 id's tail before its `=`
     // padding), and a name not seen before costs the most.
     const kind = kindOf(name);
