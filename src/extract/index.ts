@@ -245,6 +245,27 @@ function walkJson(
   }
 }
 
+/**
+ * Whether an opener may start between `from` and `to`: every opener holds `Error` after its first character,
+ * and one that starts before a closer ends its `Error` before it too. Most bodies hold no other `Error`, so
+ * the opener regex need not run over the rest of the text.
+ */
+function errorBefore(text: string, from: number, to: number): boolean {
+  const at = text.indexOf('Error', from);
+  return at >= 0 && at < to;
+}
+
+function nextOpener(text: string, from: number): RegExpExecArray | null {
+  NEXT_OPENER.lastIndex = from;
+  return NEXT_OPENER.exec(text);
+}
+
+/** A body's escaping undone; a body with no backslash has none to undo, whatever its enclosing text shows. */
+function decodeBody(opener: string, segment: string, text: string): string {
+  if (!segment.includes('\\')) return segment;
+  return unescapeBody(segment, escapeLayers(openerBackslashes(opener), segment, text));
+}
+
 /** Finds each `<Error>…</Error>` in a string, decodes its escaping and parses it. */
 function scanText(
   text: string,
@@ -256,14 +277,16 @@ function scanText(
   foreignPrologue = false,
 ): void {
   let searchFrom = 0;
+  // Whether the text names an `<ErrorResponse>` at all: looked for once, not around every body.
+  const wrapped = text.includes('ErrorResponse');
   OPENER.lastIndex = 0;
   for (let open = OPENER.exec(text); open !== null; open = OPENER.exec(text)) {
     const start = open.index;
     const afterOpen = OPENER.lastIndex;
     CLOSER.lastIndex = afterOpen;
     const close = CLOSER.exec(text);
-    NEXT_OPENER.lastIndex = afterOpen;
-    const next = NEXT_OPENER.exec(text);
+    const next =
+      close === null || errorBefore(text, afterOpen, close.index) ? nextOpener(text, afterOpen) : null;
     const failure = (reason: BodyFailure['reason']) =>
       out.failures.push({ reason, source: record.source, line: record.line });
 
@@ -272,17 +295,14 @@ function scanText(
     } else if (close === null || (next !== null && next.index < close.index)) {
       failure('truncated');
       const window = text.slice(start, Math.min(next?.index ?? text.length, start + MAX_BODY_CHARS));
-      salvageTruncated(unescapeBody(window, escapeLayers(openerBackslashes(open[0]), window, text)));
+      salvageTruncated(decodeBody(open[0], window, text));
       OPENER.lastIndex = afterOpen;
       searchFrom = afterOpen;
       continue;
-    } else if ((foreignPrologue && searchFrom === 0) || insideForeignWrapper(text, start)) {
+    } else if ((foreignPrologue && searchFrom === 0) || (wrapped && insideForeignWrapper(text, start))) {
       // another service's error: neither an event nor a failure
     } else {
-      const segment = text.slice(start, CLOSER.lastIndex);
-      const parsed = parseBody(
-        unescapeBody(segment, escapeLayers(openerBackslashes(open[0]), segment, text)),
-      );
+      const parsed = parseBody(decodeBody(open[0], text.slice(start, CLOSER.lastIndex), text));
       if (!parsed.ok) failure(parsed.reason);
       else if (foreignBody(parsed.elements)) {
         // an Azure Blob error shaped like a store's
