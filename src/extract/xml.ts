@@ -39,7 +39,8 @@ function structuredParser(): NonNullable<typeof structured> {
  */
 export function parseBody(xml: string): BodyParse {
   if (xml.length > MAX_BODY_CHARS) return { ok: false, reason: 'too-large' };
-  if (xml.includes('<!') && DTD.test(xml)) return { ok: false, reason: 'dtd' };
+  // `!` first: a body is full of `<`, so looking for `<!` stops at every tag; `!` is rare.
+  if (xml.includes('!') && xml.includes('<!') && DTD.test(xml)) return { ok: false, reason: 'dtd' };
   const open = OPEN_TAG.exec(xml);
   const close = closeTagAt(xml);
   if (!open || close < 0) return { ok: false, reason: 'malformed' };
