@@ -1,7 +1,9 @@
-// The extractor's shortcuts (no opener search past a body with no other `Error`, no unescaping of a body with no
-// backslash, no wrapper check on a text that names no `ErrorResponse`): each one's premise, and the cases at its edge.
+// The extractor's shortcuts (no opener search past a body with no other `Error`, a closer searched from the first
+// `Error`, no unescaping of a body with no backslash, no wrapper check on a text that names no `ErrorResponse`):
+// each one's premise, and the cases at its edge.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { closerAfter } from '../src/extract/find.js';
 import { extractRecord } from '../src/extract/index.js';
 import { escapeLayers, unescapeBody } from '../src/extract/unescape.js';
 
@@ -59,6 +61,19 @@ describe('extraction shortcuts', () => {
         }
       }),
       { numRuns: 20000, seed: 15 },
+    );
+  });
+
+  it('finds the closer the regex finds from the same place, though it starts at the first `Error`', () => {
+    fc.assert(
+      fc.property(textArb, fc.nat(60), (text, n) => {
+        const from = Math.min(n, text.length);
+        CLOSER.lastIndex = from;
+        const expected = CLOSER.exec(text);
+        const got = closerAfter(text, from, text.indexOf('Error', from));
+        expect(got && [got.index, got[0]], text).toEqual(expected && [expected.index, expected[0]]);
+      }),
+      { numRuns: 20000, seed: 17 },
     );
   });
 

@@ -1,6 +1,7 @@
 // Finds every OSS error body in one log record, whatever escaping surrounds it, and turns each into an event.
 import { inferCategory, lookupCode, rowFor, statusClass } from '../catalog/index.js';
 import { jsonContext, type LineContext, textLineContext } from './context.js';
+import { closerAfter, hasOpener, openerAfter } from './find.js';
 import { redactDetails, redactStrings, redactText } from './redact.js';
 import { hitElements, mergeHits, type SdkHit, sdkObjectHit, sdkTextHits } from './sdk.js';
 import type { BodyFailure, Extraction, LogRecord, OssErrorEvent } from './types.js';
@@ -63,13 +64,6 @@ function endsWithBrace(line: string): boolean {
   return end > 2 && line.charCodeAt(end - 3) === 123 && line.charCodeAt(end - 2) === 92;
 }
 
-// `<Error>` raw, or with its angle brackets JSON-escaped once or more (`\u003c`, `\\u003c`); attributes allowed.
-const OPENER = /(?:<|\\+u003[cC])Error(?:>|\\+u003[eE]|\s[^<>\\]*(?:>|\\+u003[eE]))/g;
-const NEXT_OPENER = new RegExp(OPENER.source, 'g');
-// Not global: testing a header must not move the scanners' lastIndex.
-const HAS_OPENER = new RegExp(OPENER.source);
-// `</Error>`, with `\/` and `\u003c…\u003e` escaping at any depth.
-const CLOSER = /(?:<|\\+u003[cC])\\*\/Error\s*(?:>|\\+u003[eE])/g;
 const DTD_MARK = /!(?:DOCTYPE|ENTITY)/i;
 const COMPLETE_ELEMENT = /<([A-Za-z_][\w.-]*)>([^<]*)<\/\1>/g;
 const MAX_JSON_DEPTH = 32;
@@ -109,9 +103,12 @@ function hasDtd(text: string, from: number, to: number): boolean {
 export function extractRecord(record: LogRecord, readTime: string): Extraction {
   const out: Extraction = { events: [], failures: [] };
   const text = record.text;
-  if (!mayHoldBody(text) && !SDK_MARKERS.test(text)) return out;
+  const json = text.trimStart().startsWith('{');
+  // An opener holds `Error`: a text with one passes the cheap check without it, and its scan starts there.
+  const first = json ? undefined : openerAfter(text, 0);
+  if (!first && !mayHoldBody(text) && !SDK_MARKERS.test(text)) return out;
   const hits: FoundHit[] = [];
-  if (text.trimStart().startsWith('{')) {
+  if (json) {
     const doc = tryParseJson(text);
     if (doc !== undefined) {
       walkJson(doc, [], 0, record, readTime, out, hits, SDK_OBJECT.test(text));
@@ -120,7 +117,11 @@ export function extractRecord(record: LogRecord, readTime: string): Extraction {
     }
   }
   const context = memo(() => withHeader(textLineContext(text), record.header));
-  scanText(text, context, record, readTime, out, hostileHeader(record.header), foreignHeader(record.header));
+  scanText(text, context, record, readTime, out, {
+    first,
+    hostilePrologue: hostileHeader(record.header),
+    foreignPrologue: foreignHeader(record.header),
+  });
   // A text that gave an XML event is that error's: its SDK rendering, if any, would be the same one again.
   if (out.events.length === 0) for (const hit of sdkTextHits(text)) hits.push({ hit, context });
   addSdkEvents(hits, record, readTime, out);
@@ -182,7 +183,7 @@ function foreignBody(elements: BodyElements): boolean {
 function hostileHeader(header: string | undefined): boolean {
   if (header === undefined) return false;
   if (/^\s*\]>\s*$/.test(header)) return true;
-  return DTD_MARK.test(header) && !HAS_OPENER.test(header);
+  return DTD_MARK.test(header) && !hasOpener(header);
 }
 
 function withHeader(ctx: LineContext, header: string | undefined): LineContext {
@@ -245,19 +246,13 @@ function walkJson(
   }
 }
 
-/**
- * Whether an opener may start between `from` and `to`: every opener holds `Error` after its first character,
- * and one that starts before a closer ends its `Error` before it too. Most bodies hold no other `Error`, so
- * the opener regex need not run over the rest of the text.
- */
-function errorBefore(text: string, from: number, to: number): boolean {
-  const at = text.indexOf('Error', from);
-  return at >= 0 && at < to;
-}
-
-function nextOpener(text: string, from: number): RegExpExecArray | null {
-  NEXT_OPENER.lastIndex = from;
-  return NEXT_OPENER.exec(text);
+interface ScanStart {
+  /** The text's first opener when it was looked for already (null: it has none). */
+  first?: RegExpExecArray | null;
+  /** The record's header line is a DTD prologue: the first body is refused. */
+  hostilePrologue?: boolean;
+  /** The record's header line opens an `<ErrorResponse>`: the first body is another service's. */
+  foreignPrologue?: boolean;
 }
 
 /** A body's escaping undone; a body with no backslash has none to undo, whatever its enclosing text shows. */
@@ -273,20 +268,24 @@ function scanText(
   record: LogRecord,
   readTime: string,
   out: Extraction,
-  hostilePrologue = false,
-  foreignPrologue = false,
+  { first, hostilePrologue = false, foreignPrologue = false }: ScanStart = {},
 ): void {
   let searchFrom = 0;
   // Whether the text names an `<ErrorResponse>` at all: looked for once, not around every body.
   const wrapped = text.includes('ErrorResponse');
-  OPENER.lastIndex = 0;
-  for (let open = OPENER.exec(text); open !== null; open = OPENER.exec(text)) {
+  for (
+    let open = first === undefined ? openerAfter(text, 0) : first;
+    open !== null;
+    open = openerAfter(text, searchFrom)
+  ) {
     const start = open.index;
-    const afterOpen = OPENER.lastIndex;
-    CLOSER.lastIndex = afterOpen;
-    const close = CLOSER.exec(text);
-    const next =
-      close === null || errorBefore(text, afterOpen, close.index) ? nextOpener(text, afterOpen) : null;
+    const afterOpen = start + open[0].length;
+    const error = text.indexOf('Error', afterOpen);
+    const close = closerAfter(text, afterOpen, error);
+    const closeEnd = close === null ? afterOpen : close.index + close[0].length;
+    // Every opener holds `Error` after its first character, and one that starts before a closer ends its
+    // `Error` before it too: with no other `Error` in the body, no opener can cut it short.
+    const next = close === null || error < close.index ? openerAfter(text, afterOpen) : null;
     const failure = (reason: BodyFailure['reason']) =>
       out.failures.push({ reason, source: record.source, line: record.line });
 
@@ -296,13 +295,12 @@ function scanText(
       failure('truncated');
       const window = text.slice(start, Math.min(next?.index ?? text.length, start + MAX_BODY_CHARS));
       salvageTruncated(decodeBody(open[0], window, text));
-      OPENER.lastIndex = afterOpen;
       searchFrom = afterOpen;
       continue;
     } else if ((foreignPrologue && searchFrom === 0) || (wrapped && insideForeignWrapper(text, start))) {
       // another service's error: neither an event nor a failure
     } else {
-      const parsed = parseBody(decodeBody(open[0], text.slice(start, CLOSER.lastIndex), text));
+      const parsed = parseBody(decodeBody(open[0], text.slice(start, closeEnd), text));
       if (!parsed.ok) failure(parsed.reason);
       else if (foreignBody(parsed.elements)) {
         // an Azure Blob error shaped like a store's
@@ -312,8 +310,7 @@ function scanText(
         else failure('no-code');
       }
     }
-    OPENER.lastIndex = close ? CLOSER.lastIndex : afterOpen;
-    searchFrom = OPENER.lastIndex;
+    searchFrom = closeEnd;
   }
 
   function salvageTruncated(xml: string): void {
@@ -339,13 +336,26 @@ function bodyStatus(value: unknown): number | undefined {
   return Number.isInteger(n) && n >= 100 && n <= 599 ? n : undefined;
 }
 
+/** Where the first of `a` and `b` stands in `text`, or -1. */
+function firstOf(text: string, a: string, b: string): number {
+  const i = text.indexOf(a);
+  const j = text.indexOf(b);
+  return i < 0 ? j : j < 0 ? i : Math.min(i, j);
+}
+
+function hasFields(facts: object): boolean {
+  for (const _ in facts) return true;
+  return false;
+}
+
 /**
  * `/bucket/dir/key` → bucket and key; COS and virtual-hosted forms (`bucket.cos.region.myqcloud.com/key`)
  * take the bucket from the host's first label.
  */
 export function splitResource(resource: string): { bucket?: string; key?: string } {
-  let path = resource.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
-  const query = path.search(/[?#]/);
+  // A path (the usual resource) has no scheme to strip.
+  let path = resource.charCodeAt(0) === 47 ? resource : resource.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const query = firstOf(path, '?', '#');
   if (query >= 0) path = path.slice(0, query);
   if (!path.startsWith('/')) {
     const slash = path.indexOf('/');
@@ -387,7 +397,7 @@ function buildEvent(
     const classes = new Set(info.rows.map((r) => r.class));
     if (classes.size === 1) cls = info.rows[0]?.class ?? cls;
   }
-  const hasRequest = Object.keys(ctx.request).length > 0;
+  const hasRequest = hasFields(ctx.request);
   const bucket = text(elements.get('BucketName')) ?? fromResource.bucket;
   const key = text(elements.get('Key')) ?? fromResource.key;
   // Every string from the input passes through redaction here, once: every sink and format shows this event.
