@@ -63,6 +63,7 @@ const FRAGMENTS = [
     '&lt;',
   ],
   ...['<Code>', '</Code>', '<Code2>', '</Code2>', '<a.b-c_>', '</a.b-c_>', '<_x>', '</_x>', '<1x>', '</1x>'],
+  ...['<Key>', '</Key>', '<Keys>', '</Keys>', '<Kex>', '</Kex>', '<HostId>', '</HostId>', '<RequestID>'],
   ...['<Code >', '<![CDATA[x]]>', '<!-- c -->', 'NoSuchKey', 'key', 'é', '报', ...SPACES],
 ];
 const xmlArb = fc
@@ -72,7 +73,7 @@ const xmlArb = fc
 const flatArb = fc
   .array(
     fc.tuple(
-      fc.constantFrom('Code', 'Message', 'Key', 'a.b', '_x', 'Code'),
+      fc.constantFrom('Code', 'Message', 'Key', 'Keys', 'Kex', 'HostId', 'a.b', '_x', 'Code'),
       fc.string({ maxLength: 8 }).filter((s) => !s.includes('<')),
       fc.constantFrom(...SPACES, ''),
     ),
@@ -84,9 +85,12 @@ const flatArb = fc
   );
 
 describe('flat body scan', () => {
-  it('takes the same characters for whitespace as the regex class \\s, for every UTF-16 code unit', () => {
+  it('takes the same characters for whitespace as the regex class \\s and trim, for every UTF-16 code unit', () => {
     const differ: number[] = [];
-    for (let c = 0; c < 0x10000; c++) if (isSpace(c) !== /\s/.test(String.fromCharCode(c))) differ.push(c);
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      if (isSpace(c) !== /\s/.test(ch) || isSpace(c) !== (ch.trim() === '')) differ.push(c);
+    }
     expect(differ).toEqual([]);
   });
 

@@ -47,7 +47,7 @@ export function parseBody(xml: string): BodyParse {
   return scanFlat(xml, open[0].length, close) ?? parseStructured(xml);
 }
 
-/** Whether `c` is a character of the regex class `\s` (and of what `String.prototype.trim` removes). */
+/** Whether `c` is a character of the regex class `\s` (the same set `String.prototype.trim` removes). */
 export function isSpace(c: number): boolean {
   if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
   if (c < 160) return false;
@@ -62,6 +62,46 @@ export function isSpace(c: number): boolean {
     c === 0x3000 ||
     c === 0xfeff
   );
+}
+
+// The element names real bodies carry (S3, OSS, COS, GCS, MinIO), by length: a name read from a body is given as
+// one of these constants when it is one, so the maps and objects it keys find it already hashed and internalised.
+const COMMON_NAMES: readonly (readonly string[])[] = (() => {
+  const byLength: string[][] = [];
+  for (const name of [
+    'Code',
+    'Message',
+    'Resource',
+    'RequestId',
+    'RequestID',
+    'HostId',
+    'Key',
+    'BucketName',
+    'EC',
+    'RecommendDoc',
+    'StringToSign',
+    'StringToSignBytes',
+    'SignatureProvided',
+    'AWSAccessKeyId',
+    'OSSAccessKeyId',
+    'ArgumentName',
+    'ArgumentValue',
+    'CanonicalRequest',
+    'StatusCode',
+    'Details',
+  ]) {
+    const list = byLength[name.length] ?? [];
+    list.push(name);
+    byLength[name.length] = list;
+  }
+  return byLength;
+})();
+
+/** `xml.slice(start, end)`, as a constant when it is a common element name. */
+function nameAt(xml: string, start: number, end: number): string {
+  const list = COMMON_NAMES[end - start];
+  if (list !== undefined) for (const name of list) if (xml.startsWith(name, start)) return name;
+  return xml.slice(start, end);
 }
 
 /** `[\w.-]`; with `first`, `[A-Za-z_]`. */
@@ -101,9 +141,16 @@ export function scanFlat(xml: string, start: number, end: number): BodyParse | u
     const lt = xml.indexOf('<', nameEnd + 1);
     const after = lt + 3 + (nameEnd - nameStart);
     if (lt < 0 || after > end || xml.charCodeAt(lt + 1) !== 47 || xml.charCodeAt(after - 1) !== 62) break;
-    const name = xml.slice(nameStart, nameEnd);
+    const name = nameAt(xml, nameStart, nameEnd);
     if (!xml.startsWith(name, lt + 2)) break;
-    if (!elements.has(name)) elements.set(name, decodeXmlEntities(xml.slice(nameEnd + 1, lt).trim()));
+    if (!elements.has(name)) {
+      // The text trimmed as `trim` would, with one slice.
+      let from = nameEnd + 1;
+      let to = lt;
+      while (from < to && isSpace(xml.charCodeAt(from))) from++;
+      while (to > from && isSpace(xml.charCodeAt(to - 1))) to--;
+      elements.set(name, decodeXmlEntities(xml.slice(from, to)));
+    }
     pos = after;
   }
   // Anything else between the elements (attributes, CDATA, comments, nesting) goes to the real parser.
