@@ -6,7 +6,7 @@ import { redactDetails, redactStrings, redactText } from './redact.js';
 import { hitElements, mergeHits, type SdkHit, sdkObjectHit, sdkTextHits } from './sdk.js';
 import type { BodyFailure, Extraction, LogRecord, OssErrorEvent } from './types.js';
 import { escapeLayers, unescapeBody } from './unescape.js';
-import { type BodyElements, MAX_BODY_CHARS, parseBody } from './xml.js';
+import { type BodyElements, isSpace, MAX_BODY_CHARS, parseBody } from './xml.js';
 
 export type * from './types.js';
 
@@ -103,7 +103,7 @@ function hasDtd(text: string, from: number, to: number): boolean {
 export function extractRecord(record: LogRecord, readTime: string): Extraction {
   const out: Extraction = { events: [], failures: [] };
   const text = record.text;
-  const json = text.trimStart().startsWith('{');
+  const json = opensObject(text);
   // An opener holds `Error`: a text with one passes the cheap check without it, and its scan starts there.
   const first = json ? undefined : openerAfter(text, 0);
   if (!first && !mayHoldBody(text) && !SDK_MARKERS.test(text)) return out;
@@ -192,6 +192,13 @@ function withHeader(ctx: LineContext, header: string | undefined): LineContext {
   return { time: ctx.time ?? head.time, request: { ...head.request, ...ctx.request } };
 }
 
+/** `text.trimStart().startsWith('{')`, without the trimmed copy. */
+function opensObject(text: string): boolean {
+  let at = 0;
+  while (isSpace(text.charCodeAt(at))) at++;
+  return text.charCodeAt(at) === 123;
+}
+
 function tryParseJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -224,7 +231,7 @@ function walkJson(
   if (depth > MAX_JSON_DEPTH) return;
   if (typeof value === 'string') {
     if (!SDK_MARKERS.test(value)) return;
-    if (value.trimStart().startsWith('{')) {
+    if (opensObject(value)) {
       const inner = tryParseJson(value);
       if (inner !== undefined && typeof inner === 'object') {
         walkJson(inner, parents, depth + 1, record, readTime, out, hits, sdkObjects);
