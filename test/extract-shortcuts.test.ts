@@ -3,7 +3,7 @@
 // each one's premise, and the cases at its edge.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { closerAfter } from '../src/extract/find.js';
+import { closerAfter, firstOpener } from '../src/extract/find.js';
 import { extractRecord } from '../src/extract/index.js';
 import { escapeLayers, unescapeBody } from '../src/extract/unescape.js';
 
@@ -74,6 +74,18 @@ describe('extraction shortcuts', () => {
         expect(got && [got.index, got[0]], text).toEqual(expected && [expected.index, expected[0]]);
       }),
       { numRuns: 20000, seed: 17 },
+    );
+  });
+
+  it('finds the first opener the regex finds from the start, though it starts at the first `Error`', () => {
+    fc.assert(
+      fc.property(textArb, (text) => {
+        OPENER.lastIndex = 0;
+        const expected = OPENER.exec(text);
+        const got = firstOpener(text);
+        expect(got && [got.index, got[0]], text).toEqual(expected && [expected.index, expected[0]]);
+      }),
+      { numRuns: 20000, seed: 18 },
     );
   });
 

@@ -18,9 +18,27 @@ export function hasOpener(text: string): boolean {
   return HAS_OPENER.test(text);
 }
 
-/** `<`, `\`, `/` and the letters of `u003c`/`u003C`: all a closer holds before its `Error`. */
+/** `<`, `\` and the letters of `u003c`/`u003C`: all an opener holds before its `Error`. */
+function openerLead(c: number): boolean {
+  return c === 60 || c === 92 || c === 117 || c === 48 || c === 51 || c === 99 || c === 67;
+}
+
+/** What a closer holds before its `Error`: an opener's characters and `/`. */
 function closerLead(c: number): boolean {
-  return c === 60 || c === 92 || c === 47 || c === 117 || c === 48 || c === 51 || c === 99 || c === 67;
+  return c === 47 || openerLead(c);
+}
+
+/**
+ * The first opener in `text`, or null; no `Error` stands before `from`. Every opener holds `Error`, and what it
+ * holds before it has no `E`: so none starts before the first `Error` stepped back over such characters, and
+ * the regex starts there, sparing it the scan of a line's prefix.
+ */
+export function firstOpener(text: string, from = 0): RegExpExecArray | null {
+  const error = text.indexOf('Error', from);
+  if (error < 0) return null;
+  let at = error;
+  while (at > 0 && openerLead(text.charCodeAt(at - 1))) at--;
+  return openerAfter(text, at);
 }
 
 /**

@@ -1,7 +1,7 @@
 // Finds every OSS error body in one log record, whatever escaping surrounds it, and turns each into an event.
 import { inferCategory, lookupCode, rowFor, statusClass } from '../catalog/index.js';
 import { jsonContext, type LineContext, textLineContext } from './context.js';
-import { closerAfter, hasOpener, openerAfter } from './find.js';
+import { closerAfter, firstOpener, hasOpener, openerAfter } from './find.js';
 import { redactDetails, redactStrings, redactText } from './redact.js';
 import { hitElements, mergeHits, type SdkHit, sdkObjectHit, sdkTextHits } from './sdk.js';
 import type { BodyFailure, Extraction, LogRecord, OssErrorEvent } from './types.js';
@@ -30,7 +30,12 @@ const SDK_OBJECT = /"\$metadata"|"requestId"|"requestid"|"S3Error"|"x-(?:amz|oss
  * container runtime's prefix ends.
  */
 export function mayHoldBody(text: string, start = 0): boolean {
-  return MARKERS.test(text) || text.charCodeAt(text.length - 1) === 123 || startsSdkLine(text, start);
+  return MARKERS.test(text) || mayHoldSdk(text, start);
+}
+
+/** The cheap check's cases that need no marker. */
+function mayHoldSdk(text: string, start: number): boolean {
+  return text.charCodeAt(text.length - 1) === 123 || startsSdkLine(text, start);
 }
 
 /** `\tstatus code: 404, request id: …` (aws-sdk-go v1's second line), `Traceback (most recent call last):`. */
@@ -103,10 +108,12 @@ function hasDtd(text: string, from: number, to: number): boolean {
 export function extractRecord(record: LogRecord, readTime: string): Extraction {
   const out: Extraction = { events: [], failures: [] };
   const text = record.text;
+  // The cheap check, keeping where the first marker stands: an opener holds `Error`, a marker, so the search
+  // for the first opener starts there instead of at the start of the line.
+  const marker = MARKERS.exec(text)?.index ?? -1;
+  if (marker < 0 && !mayHoldSdk(text, 0) && !SDK_MARKERS.test(text)) return out;
   const json = opensObject(text);
-  // An opener holds `Error`: a text with one passes the cheap check without it, and its scan starts there.
-  const first = json ? undefined : openerAfter(text, 0);
-  if (!first && !mayHoldBody(text) && !SDK_MARKERS.test(text)) return out;
+  const first = json ? undefined : marker < 0 ? null : firstOpener(text, marker);
   const hits: FoundHit[] = [];
   if (json) {
     const doc = tryParseJson(text);
