@@ -1,11 +1,12 @@
 // Finds every OSS error body in one log record, whatever escaping surrounds it, and turns each into an event.
 import { inferCategory, lookupCode, rowFor, statusClass } from '../catalog/index.js';
 import { jsonContext, type LineContext, textLineContext } from './context.js';
+import { closerAfter, firstOpener, hasOpener, openerAfter } from './find.js';
 import { redactDetails, redactStrings, redactText } from './redact.js';
 import { hitElements, mergeHits, type SdkHit, sdkObjectHit, sdkTextHits } from './sdk.js';
 import type { BodyFailure, Extraction, LogRecord, OssErrorEvent } from './types.js';
 import { escapeLayers, unescapeBody } from './unescape.js';
-import { type BodyElements, MAX_BODY_CHARS, parseBody } from './xml.js';
+import { type BodyElements, isSpace, MAX_BODY_CHARS, parseBody } from './xml.js';
 
 export type * from './types.js';
 
@@ -29,7 +30,12 @@ const SDK_OBJECT = /"\$metadata"|"requestId"|"requestid"|"S3Error"|"x-(?:amz|oss
  * container runtime's prefix ends.
  */
 export function mayHoldBody(text: string, start = 0): boolean {
-  return MARKERS.test(text) || text.charCodeAt(text.length - 1) === 123 || startsSdkLine(text, start);
+  return MARKERS.test(text) || mayHoldSdk(text, start);
+}
+
+/** The cheap check's cases that need no marker. */
+function mayHoldSdk(text: string, start: number): boolean {
+  return text.charCodeAt(text.length - 1) === 123 || startsSdkLine(text, start);
 }
 
 /** `\tstatus code: 404, request id: …` (aws-sdk-go v1's second line), `Traceback (most recent call last):`. */
@@ -63,13 +69,6 @@ function endsWithBrace(line: string): boolean {
   return end > 2 && line.charCodeAt(end - 3) === 123 && line.charCodeAt(end - 2) === 92;
 }
 
-// `<Error>` raw, or with its angle brackets JSON-escaped once or more (`\u003c`, `\\u003c`); attributes allowed.
-const OPENER = /(?:<|\\+u003[cC])Error(?:>|\\+u003[eE]|\s[^<>\\]*(?:>|\\+u003[eE]))/g;
-const NEXT_OPENER = new RegExp(OPENER.source, 'g');
-// Not global: testing a header must not move the scanners' lastIndex.
-const HAS_OPENER = new RegExp(OPENER.source);
-// `</Error>`, with `\/` and `\u003c…\u003e` escaping at any depth.
-const CLOSER = /(?:<|\\+u003[cC])\\*\/Error\s*(?:>|\\+u003[eE])/g;
 const DTD_MARK = /!(?:DOCTYPE|ENTITY)/i;
 const COMPLETE_ELEMENT = /<([A-Za-z_][\w.-]*)>([^<]*)<\/\1>/g;
 const MAX_JSON_DEPTH = 32;
@@ -109,9 +108,14 @@ function hasDtd(text: string, from: number, to: number): boolean {
 export function extractRecord(record: LogRecord, readTime: string): Extraction {
   const out: Extraction = { events: [], failures: [] };
   const text = record.text;
-  if (!mayHoldBody(text) && !SDK_MARKERS.test(text)) return out;
+  // The cheap check, keeping where the first marker stands: an opener holds `Error`, a marker, so the search
+  // for the first opener starts there instead of at the start of the line.
+  const marker = MARKERS.exec(text)?.index ?? -1;
+  if (marker < 0 && !mayHoldSdk(text, 0) && !SDK_MARKERS.test(text)) return out;
+  const json = opensObject(text);
+  const first = json ? undefined : marker < 0 ? null : firstOpener(text, marker);
   const hits: FoundHit[] = [];
-  if (text.trimStart().startsWith('{')) {
+  if (json) {
     const doc = tryParseJson(text);
     if (doc !== undefined) {
       walkJson(doc, [], 0, record, readTime, out, hits, SDK_OBJECT.test(text));
@@ -120,7 +124,11 @@ export function extractRecord(record: LogRecord, readTime: string): Extraction {
     }
   }
   const context = memo(() => withHeader(textLineContext(text), record.header));
-  scanText(text, context, record, readTime, out, hostileHeader(record.header), foreignHeader(record.header));
+  scanText(text, context, record, readTime, out, {
+    first,
+    hostilePrologue: hostileHeader(record.header),
+    foreignPrologue: foreignHeader(record.header),
+  });
   // A text that gave an XML event is that error's: its SDK rendering, if any, would be the same one again.
   if (out.events.length === 0) for (const hit of sdkTextHits(text)) hits.push({ hit, context });
   addSdkEvents(hits, record, readTime, out);
@@ -182,13 +190,20 @@ function foreignBody(elements: BodyElements): boolean {
 function hostileHeader(header: string | undefined): boolean {
   if (header === undefined) return false;
   if (/^\s*\]>\s*$/.test(header)) return true;
-  return DTD_MARK.test(header) && !HAS_OPENER.test(header);
+  return DTD_MARK.test(header) && !hasOpener(header);
 }
 
 function withHeader(ctx: LineContext, header: string | undefined): LineContext {
   if (!header) return ctx;
   const head = textLineContext(header);
   return { time: ctx.time ?? head.time, request: { ...head.request, ...ctx.request } };
+}
+
+/** `text.trimStart().startsWith('{')`, without the trimmed copy. */
+function opensObject(text: string): boolean {
+  let at = 0;
+  while (isSpace(text.charCodeAt(at))) at++;
+  return text.charCodeAt(at) === 123;
 }
 
 function tryParseJson(text: string): unknown {
@@ -223,7 +238,7 @@ function walkJson(
   if (depth > MAX_JSON_DEPTH) return;
   if (typeof value === 'string') {
     if (!SDK_MARKERS.test(value)) return;
-    if (value.trimStart().startsWith('{')) {
+    if (opensObject(value)) {
       const inner = tryParseJson(value);
       if (inner !== undefined && typeof inner === 'object') {
         walkJson(inner, parents, depth + 1, record, readTime, out, hits, sdkObjects);
@@ -245,6 +260,21 @@ function walkJson(
   }
 }
 
+interface ScanStart {
+  /** The text's first opener when it was looked for already (null: it has none). */
+  first?: RegExpExecArray | null;
+  /** The record's header line is a DTD prologue: the first body is refused. */
+  hostilePrologue?: boolean;
+  /** The record's header line opens an `<ErrorResponse>`: the first body is another service's. */
+  foreignPrologue?: boolean;
+}
+
+/** A body's escaping undone; a body with no backslash has none to undo, whatever its enclosing text shows. */
+function decodeBody(opener: string, segment: string, text: string): string {
+  if (!segment.includes('\\')) return segment;
+  return unescapeBody(segment, escapeLayers(openerBackslashes(opener), segment, text));
+}
+
 /** Finds each `<Error>…</Error>` in a string, decodes its escaping and parses it. */
 function scanText(
   text: string,
@@ -252,18 +282,24 @@ function scanText(
   record: LogRecord,
   readTime: string,
   out: Extraction,
-  hostilePrologue = false,
-  foreignPrologue = false,
+  { first, hostilePrologue = false, foreignPrologue = false }: ScanStart = {},
 ): void {
   let searchFrom = 0;
-  OPENER.lastIndex = 0;
-  for (let open = OPENER.exec(text); open !== null; open = OPENER.exec(text)) {
+  // Whether the text names an `<ErrorResponse>` at all: looked for once, not around every body.
+  const wrapped = text.includes('ErrorResponse');
+  for (
+    let open = first === undefined ? openerAfter(text, 0) : first;
+    open !== null;
+    open = openerAfter(text, searchFrom)
+  ) {
     const start = open.index;
-    const afterOpen = OPENER.lastIndex;
-    CLOSER.lastIndex = afterOpen;
-    const close = CLOSER.exec(text);
-    NEXT_OPENER.lastIndex = afterOpen;
-    const next = NEXT_OPENER.exec(text);
+    const afterOpen = start + open[0].length;
+    const error = text.indexOf('Error', afterOpen);
+    const close = closerAfter(text, afterOpen, error);
+    const closeEnd = close === null ? afterOpen : close.index + close[0].length;
+    // Every opener holds `Error` after its first character, and one that starts before a closer ends its
+    // `Error` before it too: with no other `Error` in the body, no opener can cut it short.
+    const next = close === null || error < close.index ? openerAfter(text, afterOpen) : null;
     const failure = (reason: BodyFailure['reason']) =>
       out.failures.push({ reason, source: record.source, line: record.line });
 
@@ -272,17 +308,13 @@ function scanText(
     } else if (close === null || (next !== null && next.index < close.index)) {
       failure('truncated');
       const window = text.slice(start, Math.min(next?.index ?? text.length, start + MAX_BODY_CHARS));
-      salvageTruncated(unescapeBody(window, escapeLayers(openerBackslashes(open[0]), window, text)));
-      OPENER.lastIndex = afterOpen;
+      salvageTruncated(decodeBody(open[0], window, text));
       searchFrom = afterOpen;
       continue;
-    } else if ((foreignPrologue && searchFrom === 0) || insideForeignWrapper(text, start)) {
+    } else if ((foreignPrologue && searchFrom === 0) || (wrapped && insideForeignWrapper(text, start))) {
       // another service's error: neither an event nor a failure
     } else {
-      const segment = text.slice(start, CLOSER.lastIndex);
-      const parsed = parseBody(
-        unescapeBody(segment, escapeLayers(openerBackslashes(open[0]), segment, text)),
-      );
+      const parsed = parseBody(decodeBody(open[0], text.slice(start, closeEnd), text));
       if (!parsed.ok) failure(parsed.reason);
       else if (foreignBody(parsed.elements)) {
         // an Azure Blob error shaped like a store's
@@ -292,8 +324,7 @@ function scanText(
         else failure('no-code');
       }
     }
-    OPENER.lastIndex = close ? CLOSER.lastIndex : afterOpen;
-    searchFrom = OPENER.lastIndex;
+    searchFrom = closeEnd;
   }
 
   function salvageTruncated(xml: string): void {
@@ -319,13 +350,26 @@ function bodyStatus(value: unknown): number | undefined {
   return Number.isInteger(n) && n >= 100 && n <= 599 ? n : undefined;
 }
 
+/** Where the first of `a` and `b` stands in `text`, or -1. */
+function firstOf(text: string, a: string, b: string): number {
+  const i = text.indexOf(a);
+  const j = text.indexOf(b);
+  return i < 0 ? j : j < 0 ? i : Math.min(i, j);
+}
+
+function hasFields(facts: object): boolean {
+  for (const _ in facts) return true;
+  return false;
+}
+
 /**
  * `/bucket/dir/key` → bucket and key; COS and virtual-hosted forms (`bucket.cos.region.myqcloud.com/key`)
  * take the bucket from the host's first label.
  */
 export function splitResource(resource: string): { bucket?: string; key?: string } {
-  let path = resource.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
-  const query = path.search(/[?#]/);
+  // A path (the usual resource) has no scheme to strip.
+  let path = resource.charCodeAt(0) === 47 ? resource : resource.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const query = firstOf(path, '?', '#');
   if (query >= 0) path = path.slice(0, query);
   if (!path.startsWith('/')) {
     const slash = path.indexOf('/');
@@ -367,7 +411,7 @@ function buildEvent(
     const classes = new Set(info.rows.map((r) => r.class));
     if (classes.size === 1) cls = info.rows[0]?.class ?? cls;
   }
-  const hasRequest = Object.keys(ctx.request).length > 0;
+  const hasRequest = hasFields(ctx.request);
   const bucket = text(elements.get('BucketName')) ?? fromResource.bucket;
   const key = text(elements.get('Key')) ?? fromResource.key;
   // Every string from the input passes through redaction here, once: every sink and format shows this event.
