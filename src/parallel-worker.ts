@@ -1,10 +1,12 @@
-// A worker thread's part of a large file: frames and extracts one block of lines, from a fresh framer.
+// A worker thread's part of a large file: frames, extracts and writes the events of one block, from a fresh framer.
 import { parentPort } from 'node:worker_threads';
 import { extractBatch } from './drive.js';
 import type { LogRecord } from './extract/types.js';
 import { Framer } from './framing/framer.js';
 import { ChunkScanner } from './framing/scanner.js';
 import type { Block, BlockResult } from './parallel.js';
+import { unnumberedLines } from './sinks/events.js';
+import { OBSERVED_FIELDS } from './sinks/observed.js';
 import { rangeSource } from './sources/files.js';
 import { newStats } from './stats.js';
 
@@ -19,12 +21,21 @@ async function frameBlock(block: Block): Promise<BlockResult> {
   scanner.finish(records);
   // The observers run in order on the reading thread; here extraction only counts.
   const events = extractBatch(records, stats, []);
-  return { index: block.index, events: JSON.stringify(events), stats, state: framer.snapshot() };
+  return {
+    index: block.index,
+    events: events.length,
+    lines: block.eventFormat === undefined ? undefined : unnumberedLines(events, block.eventFormat),
+    // A replacer list writes only those keys: no object per event is made to pick them.
+    observed: block.observed ? JSON.stringify(events, OBSERVED_FIELDS as unknown as string[]) : '[]',
+    stats,
+    state: framer.snapshot(),
+  };
 }
 
 parentPort?.on('message', (block: Block) => {
   frameBlock(block).then(
-    (result) => parentPort?.postMessage({ result }),
+    (result) =>
+      parentPort?.postMessage({ result }, result.lines ? [result.lines.marks.buffer as ArrayBuffer] : []),
     (error: Error) => parentPort?.postMessage({ error: error.message, index: block.index }),
   );
 });
