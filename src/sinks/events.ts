@@ -55,31 +55,38 @@ export interface UnnumberedLines {
   marks: Int32Array;
 }
 
-export function unnumberedLines(
-  events: readonly OssErrorEvent[],
-  eventFormat: EventFormat = 'native',
-): UnnumberedLines {
-  const { line } = eventFormatter(eventFormat);
-  const key = LINE_KEY[eventFormat];
-  const marks = new Int32Array(2 * events.length);
-  let text = '';
-  for (let i = 0; i < events.length; i++) {
-    const event = events[i] as OssErrorEvent;
-    const json = line(event);
-    const digits = String(event.line);
-    const at = json.lastIndexOf(key) + key.length;
-    const after = json.charCodeAt(at + digits.length);
-    if (at < key.length || !json.startsWith(digits, at) || (after !== 44 && after !== 125))
-      throw new Error(`internal: no line number in a ${eventFormat} event line`);
-    text += json.slice(0, at);
-    marks[2 * i] = text.length;
-    marks[2 * i + 1] = event.line;
-    text += json.slice(at + digits.length);
+export class UnnumberedWriter {
+  private readonly line: (event: OssErrorEvent) => string;
+  private readonly key: string;
+  private text = '';
+  private marks: number[] = [];
+
+  constructor(private readonly eventFormat: EventFormat = 'native') {
+    this.line = eventFormatter(eventFormat).line;
+    this.key = LINE_KEY[eventFormat];
   }
-  return { text, marks };
+
+  add(events: readonly OssErrorEvent[]): void {
+    const { key } = this;
+    for (const event of events) {
+      const json = this.line(event);
+      const digits = String(event.line);
+      const at = json.lastIndexOf(key) + key.length;
+      const after = json.charCodeAt(at + digits.length);
+      if (at < key.length || !json.startsWith(digits, at) || (after !== 44 && after !== 125))
+        throw new Error(`internal: no line number in a ${this.eventFormat} event line`);
+      this.text += json.slice(0, at);
+      this.marks.push(this.text.length, event.line);
+      this.text += json.slice(at + digits.length);
+    }
+  }
+
+  finish(): UnnumberedLines {
+    return { text: this.text, marks: Int32Array.from(this.marks) };
+  }
 }
 
-/** The lines of `unnumberedLines` with each number put back as `base` plus its number within the block. */
+/** The lines of an `UnnumberedWriter` with each number put back as `base` plus its number within the block. */
 export function spliceLineNumbers(lines: UnnumberedLines, base: number): string {
   const { text, marks } = lines;
   let out = '';
