@@ -2,11 +2,15 @@
 import { extractRecord } from './extract/index.js';
 import type { Extraction, LogRecord, OssErrorEvent } from './extract/types.js';
 import type { ChunkScanner } from './framing/scanner.js';
+import type { ObservedEvent } from './sinks/observed.js';
 import type { ChunkSource } from './sources/files.js';
 import type { PipelineStats } from './stats.js';
 
-/** Called once per event, in order: the metrics and the summary count here. */
-export type EventObserver = (event: OssErrorEvent) => void;
+/**
+ * Called once per event, in order: the metrics, the summary and the report count here. It reads only the
+ * observed fields: a block read by a worker thread sends no more.
+ */
+export type EventObserver = (event: ObservedEvent) => void;
 
 /** Where events go: resolves once the output took them (after 'drain' when it was full). */
 export type EventSink = (events: readonly OssErrorEvent[]) => Promise<void>;

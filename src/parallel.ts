@@ -1,13 +1,14 @@
 // Large plain files on both cores: blocks of lines framed and extracted by two worker threads, merged in order.
 import fs from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import type { FramingLimits } from './config.js';
+import type { EventFormat, FramingLimits } from './config.js';
 import { type EventObserver, type EventSink, extractBatch } from './drive.js';
-import type { OssErrorEvent } from './extract/types.js';
 import type { ContainerFormat } from './framing/container.js';
 import { sniffFormat } from './framing/container.js';
 import { Framer, type FramerState } from './framing/framer.js';
 import { ChunkScanner } from './framing/scanner.js';
+import { spliceLineNumbers, type UnnumberedLines } from './sinks/events.js';
+import type { ObservedEvent } from './sinks/observed.js';
 import { rangeSource } from './sources/files.js';
 import { addStats, type PipelineStats } from './stats.js';
 
@@ -26,16 +27,24 @@ export interface Block {
   limits: FramingLimits;
   /** Undefined for the first block, whose framer sniffs it. */
   format: ContainerFormat | undefined;
+  /** The format the worker writes the events' lines in; undefined when the run writes no events. */
+  eventFormat: EventFormat | undefined;
+  /** Whether the run has observers: the worker sends their fields of each event. */
+  observed: boolean;
 }
 
+/**
+ * What a worker sends for a block: the events' lines already written (but for their line numbers, which
+ * depend on the lines before the block) and the fields the observers read, so that the reading thread only
+ * splices numbers in, counts, and writes. Strings and a transferred array cross threads as one copy each.
+ */
 export interface BlockResult {
   index: number;
-  /**
-   * The block's events as one JSON array: a string crosses threads as one copy, and `JSON.parse` gives the
-   * reading thread objects `JSON.stringify` writes fast again; a structured clone of the objects cost this thread
-   * about three times the events' formatting and a collection of their copies.
-   */
-  events: string;
+  /** Events found in the block. */
+  events: number;
+  lines: UnnumberedLines | undefined;
+  /** The observed fields of each event, as one JSON array (empty when the run has no observers). */
+  observed: string;
   stats: PipelineStats;
   state: FramerState;
 }
@@ -76,6 +85,8 @@ async function blocksOf(
   size: number,
   blockBytes: number,
   limits: FramingLimits,
+  eventFormat: EventFormat | undefined,
+  observed: boolean,
 ): Promise<Block[] | undefined> {
   const file = await fs.open(path, 'r');
   try {
@@ -94,6 +105,8 @@ async function blocksOf(
       end: starts[index + 1] ?? size,
       limits,
       format: index === 0 ? undefined : format,
+      eventFormat,
+      observed,
     }));
   } finally {
     await file.close();
@@ -141,7 +154,12 @@ export interface ParallelRun {
   limits: FramingLimits;
   stats: PipelineStats;
   observers: readonly EventObserver[];
+  /** Events framed on this thread (the end of the file, a block framed again) go here. */
   sink: EventSink;
+  /** Where the lines a worker wrote go, with the number of their events; undefined writes no events. */
+  write: ((text: string, events: number) => Promise<void>) | undefined;
+  /** The format of the lines the workers write. */
+  eventFormat: EventFormat;
 }
 
 /**
@@ -152,7 +170,15 @@ export interface ParallelRun {
  * Returns false, having read nothing, when the file's format could not be told from its first lines.
  */
 export async function readInParallel(run: ParallelRun): Promise<boolean> {
-  const blocks = await blocksOf(run.path, run.name, run.size, run.blockBytes, run.limits);
+  const blocks = await blocksOf(
+    run.path,
+    run.name,
+    run.size,
+    run.blockBytes,
+    run.limits,
+    run.write ? run.eventFormat : undefined,
+    run.observers.length > 0,
+  );
   if (blocks === undefined) return false;
   const { stats, observers, sink } = run;
   const framer = new Framer(run.name, run.limits, stats);
@@ -177,12 +203,12 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
         const base = framer.lines;
         addStats(stats, result.stats);
         framer.adopt(result.state);
-        const events = JSON.parse(result.events) as OssErrorEvent[];
-        for (const event of events) {
-          event.line += base;
-          for (const observe of observers) observe(event);
+        if (result.events > 0 && observers.length > 0) {
+          for (const event of JSON.parse(result.observed) as ObservedEvent[])
+            for (const observe of observers) observe(event);
         }
-        if (events.length > 0) await sink(events);
+        if (result.lines && run.write && result.events > 0)
+          await run.write(spliceLineNumbers(result.lines, base), result.events);
       } else {
         await reframe(block, framer, run);
       }

@@ -1,45 +1,109 @@
-// The event writer's JSON lines are pino's, byte for byte, for any event (lone surrogates included).
+// The event writer's JSON lines are pino's, byte for byte, for any event (lone surrogates included), in every format.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OssErrorEvent } from '../src/extract/types.js';
+import { eventMapper } from '../src/sinks/event-formats.js';
+import { eventJson } from '../src/sinks/event-json.js';
 import { eventFormatter, pinoFormatter } from '../src/sinks/events.js';
 
-// Strings as bodies give them: ASCII, quotes and backslashes, control characters, non-Latin text, and
-// lone surrogates (from a broken `\uD800` escape), short and longer than pino's 100-character fast path.
+// Strings as bodies give them: ASCII, quotes and backslashes, control characters, non-Latin text, line and
+// paragraph separators, and lone surrogates (from a broken `\uD800` escape), short and longer than pino's
+// 100-character fast path.
 const text = fc.oneof(
   fc.string({ maxLength: 30 }),
   fc.string({ unit: 'binary', maxLength: 30 }),
-  fc.constantFrom('a"b\\c', 'tab\there', '报错 é', '\ud800', 'x\udfffy', `${'l'.repeat(120)}\ud800`),
+  fc.string({ unit: 'grapheme', maxLength: 30 }),
+  fc.constantFrom(
+    'a"b\\c',
+    'tab\there',
+    '报错 é',
+    '\ud800',
+    'x\udfffy',
+    '😀 pair',
+    'sep\u2028\u2029',
+    '\u0000\u001f\u007f',
+    'back\\ud800slash',
+    `${'l'.repeat(120)}\ud800`,
+    `${'m'.repeat(200)}"`,
+  ),
 );
-const event = fc.record({
+const nullable = <T>(value: fc.Arbitrary<T>) => fc.oneof(fc.constant(null), value);
+// Details as bodies give them: strings mostly, and nested elements as objects and arrays.
+const detail = fc.letrec<{ value: unknown }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    text,
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie('value'), { maxLength: 3 }),
+    fc.dictionary(text, tie('value'), { maxKeys: 3 }),
+  ),
+})).value;
+const request = fc.record(
+  {
+    method: text,
+    path: text,
+    status: fc.integer({ min: 100, max: 599 }),
+    host: text,
+    client: fc.oneof(text, fc.constantFrom('10.0.0.1', '::1')),
+    userAgent: text,
+    duration: fc.oneof(fc.double(), fc.constant(0.012)),
+  },
+  { requiredKeys: [] },
+);
+const base = {
   code: text,
-  status: fc.oneof(fc.constant(null), fc.integer({ min: 100, max: 599 })),
+  status: nullable(fc.integer({ min: 100, max: 599 })),
   message: text,
-  resource: fc.oneof(fc.constant(null), text),
-  requestId: fc.oneof(fc.constant(null), text),
-  bucket: fc.oneof(fc.constant(null), text),
-  key: fc.oneof(fc.constant(null), text),
+  resource: nullable(text),
+  requestId: nullable(text),
+  bucket: nullable(fc.oneof(text, fc.constant('b.s3.amazonaws.com'))),
+  key: nullable(text),
   class: fc.constantFrom('3xx', '4xx', '5xx', 'unknown'),
   category: fc.constantFrom('auth', 'server', 'unknown'),
   known: fc.boolean(),
-  description: fc.oneof(fc.constant(null), text),
-  details: fc.dictionary(fc.string({ maxLength: 8 }), text, { maxKeys: 3 }),
-  time: text,
+  description: nullable(text),
+  details: fc.dictionary(fc.oneof(fc.string({ maxLength: 8 }), text), detail, { maxKeys: 4 }),
+  time: fc.oneof(text, fc.constant('2024-10-10T00:00:00.123Z')),
   source: text,
   line: fc.nat(),
-  request: fc.oneof(fc.constant(null), fc.record({ method: text, status: fc.nat(), duration: fc.double() })),
-  truncated: fc.constantFrom(undefined, true),
-}) as fc.Arbitrary<OssErrorEvent>;
+  request: nullable(request),
+};
+// The shapes extraction makes: a body's event, a truncated one (`truncated` added last), an SDK's or a
+// header's (`shape` and `sdk` added last), and one with an undefined field.
+const event = fc.oneof(
+  fc.record(base),
+  fc.record({ ...base, truncated: fc.constant(true as const) }),
+  fc.record({ ...base, shape: fc.constantFrom('sdk', 'header'), sdk: text }),
+  fc.record({ ...base, truncated: fc.constantFrom(undefined, true) }),
+) as fc.Arbitrary<OssErrorEvent>;
+// Native events are written as they are: fields missing or out of their order must come out as they are too.
+const anyEvent = fc.oneof(
+  event,
+  fc.record(base, { requiredKeys: ['code', 'line'] }) as fc.Arbitrary<OssErrorEvent>,
+);
 
 describe('event formatter', () => {
-  it('writes what pino writes', () => {
-    const fast = eventFormatter();
+  it.each(['native', 'ecs', 'otel'] as const)('writes what pino writes (%s)', (format) => {
+    const fast = eventFormatter(format);
     const pino = pinoFormatter();
+    const map: (e: OssErrorEvent) => object = eventMapper(format) ?? ((e) => e);
     fc.assert(
-      fc.property(fc.array(event, { maxLength: 4 }), (events) => {
-        expect(fast.format(events)).toBe(pino(events));
+      fc.property(fc.array(format === 'native' ? anyEvent : event, { maxLength: 4 }), (events) => {
+        expect(fast.format(events)).toBe(pino(events.map(map)));
       }),
-      { numRuns: 500, seed: 15 },
+      { numRuns: 1500, seed: 15 },
+    );
+  });
+
+  it('writes what JSON.stringify writes, for any event', () => {
+    fc.assert(
+      fc.property(anyEvent, (e) => {
+        expect(eventJson(e)).toBe(JSON.stringify(e));
+      }),
+      { numRuns: 3000, seed: 15 },
     );
   });
 
@@ -50,5 +114,52 @@ describe('event formatter', () => {
   ])('%s', (_name, fields) => {
     const events = [fields as unknown as OssErrorEvent];
     expect(eventFormatter().format(events)).toBe(pinoFormatter()(events));
+  });
+
+  // Values the fixed layout does not know go to JSON.stringify itself, and come out as it writes them.
+  class Tagged {
+    toJSON() {
+      return 'tagged';
+    }
+  }
+  const cycle: Record<string, unknown> = {};
+  cycle.self = cycle;
+  it.each([
+    ['a Date in details', { details: { at: new Date(0) } }],
+    ['a class instance with toJSON', { details: { t: new Tagged() } }],
+    ['a toJSON of its own', { details: { toJSON: () => 'own' } }],
+    ['a null-prototype object', { details: Object.assign(Object.create(null), { a: 1 }) }],
+    ['NaN and infinities', { status: Number.NaN, line: Number.POSITIVE_INFINITY, details: { n: -0 } }],
+    ['holes in an array', { details: { a: Object.assign(new Array(3), { 0: 1, 2: () => 1 }) } }],
+    ['a key before code', { line: 1, code: 'A' }],
+    ['a function-valued field', { code: 'A', status: () => 1 }],
+  ])('%s', (_name, fields) => {
+    const e = {
+      code: 'A',
+      status: 404,
+      message: '',
+      resource: null,
+      requestId: null,
+      bucket: null,
+      key: null,
+      class: '4xx',
+      category: 'unknown',
+      known: false,
+      description: null,
+      details: {},
+      time: 't',
+      source: 's',
+      line: 1,
+      request: null,
+      ...fields,
+    } as unknown as OssErrorEvent;
+    expect(eventJson(e)).toBe(JSON.stringify(e));
+  });
+
+  it('throws where JSON.stringify throws (a cycle, a bigint)', () => {
+    const withCycle = { code: 'A', details: cycle } as unknown as OssErrorEvent;
+    expect(() => eventJson(withCycle)).toThrow(TypeError);
+    const withBigint = { code: 'A', details: { n: 1n } } as unknown as OssErrorEvent;
+    expect(() => eventJson(withBigint)).toThrow(TypeError);
   });
 });

@@ -1,31 +1,40 @@
 // Large files read by worker threads in blocks give the events, line numbers, order and counts of one reader.
+
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../src/config.js';
+import { DEFAULT_LIMITS, type EventFormat } from '../src/config.js';
 import type { OssErrorEvent } from '../src/extract/types.js';
 import type * as Pipeline from '../src/pipeline.js';
+import type * as Aggregate from '../src/report/aggregate.js';
+import { OBSERVED_FIELDS, type ObservedEvent } from '../src/sinks/observed.js';
 import { newStats } from '../src/stats.js';
 import { ROOT } from './helpers/cli.js';
 import { stable } from './helpers/pipeline.js';
 
 // The built driver: worker threads load dist/parallel-worker.js beside it (`npm test` builds first).
 const { runBatch } = (await import(path.join(ROOT, 'dist/pipeline.js'))) as typeof Pipeline;
+const { ReportAggregator } = (await import(path.join(ROOT, 'dist/report/aggregate.js'))) as typeof Aggregate;
 
 const FORMATS = path.join(import.meta.dirname, 'fixtures/formats');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-parallel-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function read(file: string, parallel?: { minBytes: number; blockBytes: number }) {
+async function read(
+  file: string,
+  parallel?: { minBytes: number; blockBytes: number },
+  eventFormat: EventFormat = 'native',
+) {
   const stats = newStats();
   const output = new PassThrough();
   let text = '';
   output.on('data', (d) => {
     text += d;
   });
-  const observed: OssErrorEvent[] = [];
+  const observed: ObservedEvent[] = [];
   const errors: string[] = [];
   await runBatch(
     {
@@ -33,6 +42,7 @@ async function read(file: string, parallel?: { minBytes: number; blockBytes: num
       limits: { ...DEFAULT_LIMITS, maxLineBytes: 2000 },
       stdin: process.stdin,
       output,
+      eventFormat,
       observers: [(e) => observed.push(e)],
       onSourceError: (_source, error) => errors.push(error.message),
       ...(parallel ? { parallel } : {}),
@@ -43,8 +53,14 @@ async function read(file: string, parallel?: { minBytes: number; blockBytes: num
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as OssErrorEvent);
-  return { events, observed, stats: { ...stats, requestsByClass: [...stats.requestsByClass] }, errors };
+  return { text, events, observed, stats: { ...stats, requestsByClass: [...stats.requestsByClass] }, errors };
 }
+
+/** The fields an observer is given, as the reader on this thread gives the whole event. */
+const observedOf = (events: readonly ObservedEvent[]) =>
+  events.map((e) => Object.fromEntries(OBSERVED_FIELDS.map((k) => [k, e[k]])));
+/** The read time (events without a time of their own) differs from run to run; everything else must not. */
+const READ_TIME = /"(time|@timestamp|Timestamp)":"[^"]*"/g;
 
 // Each golden format repeated, so bodies, multi-line records and partial lines fall across block edges; one
 // copy ends without a newline, and over-long lines sit between copies.
@@ -72,7 +88,9 @@ describe('parallel reading of large plain files', () => {
       const workers = await read(file, { minBytes: 0, blockBytes });
       expect(workers.errors).toEqual([]);
       expect(stable(workers.events, since)).toEqual(stable(one.events, since));
-      expect(stable(workers.observed, since)).toEqual(stable(workers.events, since));
+      expect(observedOf(stable(workers.observed as OssErrorEvent[], since))).toEqual(
+        observedOf(stable(one.events, since)),
+      );
       expect(workers.stats).toEqual(one.stats);
     }
   });
@@ -81,5 +99,56 @@ describe('parallel reading of large plain files', () => {
     const [, file] = cases[0] as readonly [string, string];
     const big = await read(file, { minBytes: fs.statSync(file).size + 1, blockBytes: 97 });
     expect(big.stats).toEqual((await read(file)).stats);
+  });
+
+  // The workers write the lines themselves, numbers spliced in on this thread: the bytes of one reader's.
+  it.each(['native', 'ecs', 'otel'] as const)('writes the lines one reader writes (%s)', async (format) => {
+    for (const [, file] of cases) {
+      const one = await read(file, undefined, format);
+      for (const blockBytes of [1000]) {
+        const workers = await read(file, { minBytes: 0, blockBytes }, format);
+        expect(workers.text.replace(READ_TIME, '')).toBe(one.text.replace(READ_TIME, ''));
+        expect(workers.stats).toEqual(one.stats);
+      }
+    }
+  });
+
+  // Many blocks, each with bodies whose numbers must count every line before the block.
+  it('numbers the lines of every block from the start of the file', async () => {
+    const file = path.join(dir, 'nginx.log');
+    const gen = path.join(ROOT, 'bench/gen-nginx-corpus.mjs');
+    execFileSync(process.execPath, [gen, '--out', file, '--lines', '20000', '--error-fraction', '0.05']);
+    const one = await read(file);
+    const workers = await read(file, { minBytes: 0, blockBytes: 64 * 1024 });
+    expect(one.events.length).toBeGreaterThan(500);
+    expect(workers.text).toBe(one.text);
+    expect(workers.events.map((e) => e.line)).toEqual(one.events.map((e) => e.line));
+  });
+
+  // The report command reads through runBatch with no event output: its aggregator sees the same events.
+  it('gives the report the same figures through the workers', async () => {
+    const file = path.join(dir, 'nginx.log');
+    const report = async (parallel: { minBytes: number; blockBytes: number } | false) => {
+      const aggregator = new ReportAggregator();
+      const stats = newStats();
+      await runBatch(
+        {
+          files: [file],
+          limits: DEFAULT_LIMITS,
+          stdin: process.stdin,
+          output: null,
+          observers: [aggregator.observe],
+          onSourceError: (_source, error) => {
+            throw error;
+          },
+          parallel,
+        },
+        stats,
+      );
+      return { summary: aggregator.summary(), total: aggregator.total, lines: stats.lines };
+    };
+    const one = await report(false);
+    expect(one.total).toBeGreaterThan(500);
+    expect(await report({ minBytes: 0, blockBytes: 64 * 1024 })).toEqual(one);
   });
 });

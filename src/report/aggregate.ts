@@ -1,6 +1,6 @@
 // Aggregates events for the incident report while streaming: bounded bins, top-K tables and samples, never every event.
 import type { StatusClass } from '../catalog/index.js';
-import type { OssErrorEvent } from '../extract/types.js';
+import type { ObservedEvent } from '../sinks/observed.js';
 import { TopK } from './top-k.js';
 
 /** Bin widths tried in order when the number of bins outgrows the bound: 1 minute up to 1 day. */
@@ -52,7 +52,7 @@ export class ReportAggregator {
 
   constructor(private readonly limits: ReportLimits = REPORT_LIMITS) {}
 
-  observe = (event: OssErrorEvent): void => {
+  observe = (event: ObservedEvent): void => {
     this.total++;
     const time = Date.parse(event.time);
     this.addToBin(time, event);
@@ -94,7 +94,7 @@ export class ReportAggregator {
     if (event.resource) stats.resources.add(event.resource);
   };
 
-  private addToBin(time: number, event: OssErrorEvent): void {
+  private addToBin(time: number, event: ObservedEvent): void {
     if (Number.isNaN(time)) return;
     const start = time - (time % this.binWidth);
     let bin = this.bins.get(start);

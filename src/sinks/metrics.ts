@@ -2,9 +2,9 @@
 import { Counter, collectDefaultMetrics, Gauge, type OpenMetricsContentType, Registry } from 'prom-client';
 import { ALIASES, CATALOG, lookupCode } from '../catalog/index.js';
 import type { MetricsOptions } from '../config.js';
-import type { OssErrorEvent } from '../extract/types.js';
 import { FAILURE_REASONS } from '../extract/types.js';
 import { type PipelineStats, restoreStats, SKIP_REASONS, statsToJson, type TailerFigures } from '../stats.js';
+import type { ObservedEvent } from './observed.js';
 import { registerTailerMetrics } from './tailer-metrics.js';
 
 /** Counter values saved with the positions file, so a restart neither resets nor double counts. */
@@ -158,7 +158,7 @@ export class ExporterMetrics {
    * RequestId becomes the series' exemplar; an event without a usable one leaves the previous exemplar. An
    * exemplar's timestamp is the time its counter was read after the error.
    */
-  observe = (event: OssErrorEvent): void => {
+  observe = (event: ObservedEvent): void => {
     const key = `${event.code}\u0000${event.status}\u0000${event.category}`;
     let series = this.errorSeries.get(key);
     if (series === undefined) {
@@ -205,14 +205,14 @@ export class ExporterMetrics {
     }
   }
 
-  private codeLabel(event: OssErrorEvent): string {
+  private codeLabel(event: ObservedEvent): string {
     if (event.known || this.unknownCodes.has(event.code)) return event.code;
     if (!CODE_LIKE.test(event.code) || this.unknownCodes.size >= this.options.maxUnknownCodes) return OTHER;
     this.unknownCodes.add(event.code);
     return event.code;
   }
 
-  private countBucket(event: OssErrorEvent): void {
+  private countBucket(event: ObservedEvent): void {
     const bucket = event.bucket ?? 'unknown';
     const key = `${bucket}\u0000${event.class}`;
     let child = this.bucketChildren.get(key);

@@ -1,11 +1,11 @@
 // Tallies events by code and status for the end-of-run summary printed to stderr.
-import type { OssErrorEvent } from '../extract/types.js';
 import type { PipelineStats } from '../stats.js';
+import type { ObservedEvent } from './observed.js';
 
 export class Summary {
   private readonly byCodeStatus = new Map<string, { code: string; status: number | null; count: number }>();
 
-  observe = (event: OssErrorEvent): void => {
+  observe = (event: ObservedEvent): void => {
     const key = `${event.code}\u0000${event.status}`;
     const row = this.byCodeStatus.get(key);
     if (row) row.count++;

@@ -154,15 +154,20 @@ async function* fileChunks(path: string): AsyncIterable<Chunk> {
 /**
  * The bytes `[start, end)` of a plain file (a block read by a worker thread), read into one buffer that every
  * chunk reuses: a chunk is valid until the next is asked for. Fresh 1 MiB buffers per read, in three
- * threads at once, left glibc's arenas holding ~20 MiB more at the peak.
+ * threads at once, left glibc's arenas holding ~20 MiB more at the peak. A reader of many ranges passes the
+ * same `buffer` for them all.
  */
-export function rangeSource(path: string, start: number, end: number): ChunkSource {
+export function rangeSource(
+  path: string,
+  start: number,
+  end: number,
+  buffer: Buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES),
+): ChunkSource {
   return {
     name: sourceName(path),
     commit() {},
     async *chunks() {
       const file = await fs.promises.open(path, 'r');
-      const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
       try {
         for (let offset = start; offset < end; ) {
           const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, end - offset), offset);
