@@ -25,7 +25,6 @@ export const OTHER = 'other';
 // Request IDs are hex or base64-like; anything else (a redaction mark, a stray quote) is never an exemplar.
 const EXEMPLAR_REQUEST_ID = /^[A-Za-z0-9._:/+=-]{1,118}$/;
 
-type Child = { inc(value?: number): void };
 type ErrorLabels = Record<'code' | 'status' | 'class' | 'category', string>;
 /** One series of `oss_errors_total`: errors not yet added to the counter, and its latest usable RequestId. */
 interface ErrorSeries {
@@ -74,7 +73,11 @@ export class ExporterMetrics {
   private readonly otherSeries = new Map<string, ErrorSeries>();
   /** Every series in the order its first error came: the order the counter shows them in. */
   private readonly seriesInOrder: ErrorSeries[] = [];
-  private readonly bucketChildren = new Map<string, Child>();
+  /** Errors by bucket label and class not yet added to `oss_errors_by_bucket_total`, as for the errors. */
+  private readonly bucketSeries = new Map<
+    string,
+    { labels: { bucket: string; class: string }; count: number }
+  >();
   private readonly unknownCodes = new Set<string>();
   private readonly buckets = new Set<string>();
 
@@ -114,6 +117,7 @@ export class ExporterMetrics {
           help: 'OSS errors by bucket (capped; the rest count as bucket="other") and status class.',
           labelNames: ['bucket', 'class'],
           registers,
+          collect: () => this.addBucketsObserved(),
         })
       : undefined;
     this.bucketOverflow = new Counter({
@@ -215,18 +219,37 @@ export class ExporterMetrics {
   private countBucket(event: ObservedEvent): void {
     const bucket = event.bucket ?? 'unknown';
     const key = `${bucket}\u0000${event.class}`;
-    let child = this.bucketChildren.get(key);
-    if (child === undefined) {
+    let series = this.bucketSeries.get(key);
+    if (series === undefined) {
       let label = bucket;
       if (bucket !== 'unknown' && !this.buckets.has(bucket)) {
         if (BUCKET_LIKE.test(bucket) && this.buckets.size < this.options.maxBuckets) this.buckets.add(bucket);
         else label = OTHER;
       }
-      child = (this.byBucket as Counter<'bucket' | 'class'>).labels(label, event.class);
-      if (label !== OTHER) this.bucketChildren.set(key, child);
-      else this.bucketOverflow.inc();
+      // A bucket counted as `other` is not kept under its own key: each of its events is an overflow.
+      if (label === OTHER) {
+        this.bucketOverflow.inc();
+        const otherKey = `${OTHER}\u0000${event.class}`;
+        series = this.bucketSeries.get(otherKey);
+        if (series === undefined) {
+          series = { labels: { bucket: OTHER, class: event.class }, count: 0 };
+          this.bucketSeries.set(otherKey, series);
+        }
+      } else {
+        series = { labels: { bucket: label, class: event.class }, count: 0 };
+        this.bucketSeries.set(key, series);
+      }
     }
-    child.inc();
+    series.count++;
+  }
+
+  /** Adds the errors by bucket observed since the counter was last read. */
+  private addBucketsObserved(): void {
+    for (const series of this.bucketSeries.values()) {
+      if (series.count === 0) continue;
+      this.byBucket?.inc(series.labels, series.count);
+      series.count = 0;
+    }
   }
 
   /** Counters derived from the hot path's plain stats: read at scrape time, never incremented per line. */
