@@ -6,7 +6,7 @@ import { Framer } from './framing/framer.js';
 import { ChunkScanner } from './framing/scanner.js';
 import type { Block, BlockResult } from './parallel.js';
 import { UnnumberedWriter } from './sinks/events.js';
-import { OBSERVED_FIELDS } from './sinks/observed.js';
+import { observedFields } from './sinks/observed.js';
 import { READ_CHUNK_BYTES, rangeSource } from './sources/files.js';
 import { newStats } from './stats.js';
 
@@ -31,9 +31,7 @@ async function frameBlock(block: Block): Promise<BlockResult> {
     if (found.length === 0) return;
     events += found.length;
     lines?.add(found);
-    // A replacer list writes only those keys: no object per event is made to pick them.
-    if (block.observed)
-      observed.push(JSON.stringify(found, OBSERVED_FIELDS as unknown as string[]).slice(1, -1));
+    if (block.observed) observed.push(JSON.stringify(found.map(observedFields)).slice(1, -1));
   };
   const source = rangeSource(block.path, block.start, block.end, readBuffer);
   for await (const chunk of source.chunks()) {

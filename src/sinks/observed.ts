@@ -21,3 +21,23 @@ export const OBSERVED_FIELDS = [
 
 /** What an observer is given: an event, or the part of it that a worker sent. */
 export type ObservedEvent = Pick<OssErrorEvent, (typeof OBSERVED_FIELDS)[number]>;
+
+/**
+ * The observed fields of an event as a plain object, for a worker to send: `JSON.stringify` writes it on its
+ * fast path, which a replacer list of keys turns off (that cost each worker a tenth of its time).
+ */
+export function observedFields(event: OssErrorEvent): ObservedEvent {
+  return {
+    code: event.code,
+    status: event.status,
+    class: event.class,
+    category: event.category,
+    known: event.known,
+    description: event.description,
+    requestId: event.requestId,
+    bucket: event.bucket,
+    key: event.key,
+    resource: event.resource,
+    time: event.time,
+  };
+}
