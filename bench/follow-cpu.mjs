@@ -21,11 +21,13 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '10000' },
     seconds: { type: 'string', default: '10' },
     storm: { type: 'string' },
+    'line-writes': { type: 'boolean' },
   },
 });
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const storm = values.storm;
+const lineWrites = values['line-writes'] === true;
 if (storm !== undefined && storm !== 'glob' && storm !== 'exact')
   throw new Error(`--storm: glob or exact, not ${storm}`);
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
@@ -40,9 +42,11 @@ const err = (id) =>
   '"<?xml version=\\x221.0\\x22 encoding=\\x22UTF-8\\x22?>\\x0A<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message>' +
   `<Resource>/media/b.jpg</Resource><RequestId>${id}</RequestId></Error>"\n`;
 let nextId = 0;
+let written = 0;
+/** `n` lines, every 50th of all written with an error body. */
 const batch = (n) => {
   let s = '';
-  for (let i = 0; i < n; i++) s += i % 50 === 0 ? err(`R${String(nextId++).padStart(12, '0')}`) : ok;
+  for (let i = 0; i < n; i++) s += written++ % 50 === 0 ? err(`R${String(nextId++).padStart(12, '0')}`) : ok;
   return s;
 };
 
@@ -98,13 +102,27 @@ const cpu0 = cpuSeconds(child.pid);
 const t0 = performance.now();
 const perTick = rate / 10;
 let rotations = 0;
+/** A tenth of a second's lines: in one write, or one write per line spread over the tenth (1 ms apart). */
+async function append(lines, due) {
+  if (lines === 0) return;
+  if (!lineWrites) return fs.appendFileSync(log, batch(lines));
+  const fd = fs.openSync(log, 'a');
+  const start = performance.now();
+  const span = Math.max(1, due - start); // behind schedule: all at once
+  for (let done = 0; done < lines; ) {
+    const now = Math.min(lines, Math.ceil((lines * (performance.now() - start + 1)) / span));
+    for (; done < now; done++) fs.writeSync(fd, batch(1));
+    if (done < lines) await new Promise((r) => setTimeout(r, 1));
+  }
+  fs.closeSync(fd);
+}
 for (let tick = 0; tick < seconds * 10; tick++) {
-  fs.appendFileSync(log, batch(perTick));
+  const due = t0 + (tick + 1) * 100;
+  await append(perTick, due);
   if (storm && tick % 2 === 1) {
     rotate();
     rotations++;
   }
-  const due = t0 + (tick + 1) * 100;
   await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
 }
 await new Promise((r) => setTimeout(r, storm ? 2000 : 500)); // let it read the last batch
@@ -118,7 +136,8 @@ const linesRead = Number(
   /^oss_exporter_lines_read_total (\S+)$/m.exec(fs.readFileSync(metricsFile, 'utf8'))?.[1] ?? Number.NaN,
 );
 console.log(
-  `follow mode${storm ? ` (rotation storm, ${storm === 'glob' ? "'app.log*', .gz excluded" : "'app.log'"})` : ''}: ` +
+  `follow mode${storm ? ` (rotation storm, ${storm === 'glob' ? "'app.log*', .gz excluded" : "'app.log'"})` : ''}` +
+    `${lineWrites ? ', a write per line' : ''}: ` +
     `${lines} lines at ${rate} lines/s for ${seconds} s: ${cpu.toFixed(2)} CPU s over ${wall.toFixed(1)} s = ` +
     `${((cpu / wall) * 100).toFixed(1)}% of one core, peak RSS ${rss.toFixed(0)} MiB, ` +
     `load ${os.loadavg()[0].toFixed(1)}`,
