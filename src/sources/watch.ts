@@ -6,18 +6,19 @@ import type { Logger } from '../log.js';
 export const MAX_WATCHED_DIRS = 256;
 
 /**
- * After an event the watching thread stops reading events for this long. inotify reports every write to a
- * file of a watched directory, and a log written a line at a time (nginx, container runtimes) would wake the
- * process at each line: 10k lines/s cost 5% of a core in wake-ups alone. Paused, the kernel merges a file's
- * writes into one event, so appends cost at most 1000 / PAUSE_MS wake-ups a second; a rename in the pause is
- * passed on at its end.
+ * An event coming within this long of the one before makes the watching thread stop reading events for as
+ * long. inotify reports every write to a file of a watched directory, and a log written a line at a time
+ * (nginx, container runtimes) would wake the process at each line: 10k lines/s cost 5% of a core in wake-ups
+ * alone. Paused, the kernel merges a file's writes into one event, so appends cost some 1000 / PAUSE_MS
+ * wake-ups a second at most; a rename in the pause is passed on at its end. Events further apart than that
+ * (a log written in batches) are each taken as they come: a pause would add a wake-up of its own.
  */
 export const PAUSE_MS = 50;
 
 /**
  * The watching thread (CommonJS, evaluated: no file to find next to this one, built or not). It watches the
  * directories it is sent, posts 'rename' (names appearing, going or moving) and 'fail' (a watch it cannot
- * make), and blocks PAUSE_MS after each batch of events.
+ * make), and blocks PAUSE_MS when events come that often.
  */
 const WATCHING_THREAD = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -25,14 +26,20 @@ const fs = require('node:fs');
 const pause = new Int32Array(new SharedArrayBuffer(4));
 const watchers = new Map();
 let paused = false;
+let last = 0;
 function onEvent(type) {
   if (type === 'rename') parentPort.postMessage('rename');
-  if (paused) return;
+  const now = Date.now();
+  const soon = now - last < workerData.pauseMs;
+  last = now;
+  if (paused || !soon) return;
   paused = true;
   // After the events read with this one: the pause lets the next ones pile up (and merge) in the kernel.
   setImmediate(() => {
     Atomics.wait(pause, 0, 0, workerData.pauseMs);
     paused = false;
+    // What piled up meanwhile is read now, in this wake-up: still busy, so it pauses again.
+    last = Date.now();
   });
 }
 parentPort.on('message', (dirs) => {
