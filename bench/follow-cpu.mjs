@@ -5,7 +5,12 @@
 // own RequestId, so the events on stdout tell how many were lost and how many repeated. Every run checks that
 // the exporter read every appended line (its `oss_exporter_lines_read_total`, written at exit by --metrics-file).
 //
-// Usage: node bench/follow-cpu.mjs [--rate 10000] [--seconds 10] [--storm glob|exact]
+// `--rate 0` measures the floor: nothing appended, the exporter polls, watches and serves. The writer appends
+// each tenth of a second's lines in one write; `--line-writes` writes them one write() per line, the way nginx
+// (without `buffer=`) and container runtimes do, which a directory watch sees as one event per line.
+// `--delay` reads the events too and reports the detection delay: from the write of an error line to its event.
+//
+// Usage: node bench/follow-cpu.mjs [--rate 10000] [--seconds 10] [--storm glob|exact] [--line-writes] [--delay]
 //   --storm glob   follows 'app.log*' (rotated names included) with --exclude '*.gz': the safe pattern
 //   --storm exact  follows 'app.log' only: files renamed away are read through the open handle
 import { spawn } from 'node:child_process';
@@ -21,11 +26,15 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '10000' },
     seconds: { type: 'string', default: '10' },
     storm: { type: 'string' },
+    'line-writes': { type: 'boolean' },
+    delay: { type: 'boolean' },
   },
 });
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const storm = values.storm;
+const lineWrites = values['line-writes'] === true;
+const delay = values.delay === true;
 if (storm !== undefined && storm !== 'glob' && storm !== 'exact')
   throw new Error(`--storm: glob or exact, not ${storm}`);
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
@@ -40,9 +49,27 @@ const err = (id) =>
   '"<?xml version=\\x221.0\\x22 encoding=\\x22UTF-8\\x22?>\\x0A<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message>' +
   `<Resource>/media/b.jpg</Resource><RequestId>${id}</RequestId></Error>"\n`;
 let nextId = 0;
+let written = 0;
+/** Error lines built but not written yet, then when each was written (with --delay). */
+const unwritten = [];
+const writtenAt = new Map();
+function stamp() {
+  if (!delay) return;
+  const now = performance.now();
+  for (const id of unwritten) writtenAt.set(id, now);
+  unwritten.length = 0;
+}
+/** `n` lines, every 50th of all written with an error body. */
 const batch = (n) => {
   let s = '';
-  for (let i = 0; i < n; i++) s += i % 50 === 0 ? err(`R${String(nextId++).padStart(12, '0')}`) : ok;
+  for (let i = 0; i < n; i++) {
+    if (written++ % 50 !== 0) s += ok;
+    else {
+      const id = `R${String(nextId++).padStart(12, '0')}`;
+      if (delay) unwritten.push(id);
+      s += err(id);
+    }
+  }
   return s;
 };
 
@@ -77,19 +104,22 @@ const args = [
   metricsFile,
 ];
 if (storm === 'glob') args.push('--exclude', '*.gz');
-const out = storm ? 'pipe' : fs.openSync('/dev/null', 'w');
+const out = storm || delay ? 'pipe' : fs.openSync('/dev/null', 'w');
 const child = spawn(process.execPath, ['--max-semi-space-size=4', ...args], {
   stdio: ['ignore', out, 'ignore'],
 });
 const seen = new Map();
-if (storm) {
+const delays = [];
+if (storm || delay) {
   let rest = '';
   child.stdout.on('data', (chunk) => {
     const lines = (rest + chunk).split('\n');
     rest = lines.pop();
     for (const line of lines) {
       const id = /"requestId":"([^"]+)"/.exec(line)?.[1];
-      if (id) seen.set(id, (seen.get(id) ?? 0) + 1);
+      if (id === undefined) continue;
+      if (delay && !seen.has(id)) delays.push(performance.now() - (writtenAt.get(id) ?? Number.NaN));
+      seen.set(id, (seen.get(id) ?? 0) + 1);
     }
   });
 }
@@ -98,13 +128,33 @@ const cpu0 = cpuSeconds(child.pid);
 const t0 = performance.now();
 const perTick = rate / 10;
 let rotations = 0;
+/** A tenth of a second's lines: in one write, or one write per line spread over the tenth (1 ms apart). */
+async function append(lines, due) {
+  if (lines === 0) return;
+  if (!lineWrites) {
+    fs.appendFileSync(log, batch(lines));
+    return stamp();
+  }
+  const fd = fs.openSync(log, 'a');
+  const start = performance.now();
+  const span = Math.max(1, due - start); // behind schedule: all at once
+  for (let done = 0; done < lines; ) {
+    const now = Math.min(lines, Math.ceil((lines * (performance.now() - start + 1)) / span));
+    for (; done < now; done++) {
+      fs.writeSync(fd, batch(1));
+      stamp();
+    }
+    if (done < lines) await new Promise((r) => setTimeout(r, 1));
+  }
+  fs.closeSync(fd);
+}
 for (let tick = 0; tick < seconds * 10; tick++) {
-  fs.appendFileSync(log, batch(perTick));
+  const due = t0 + (tick + 1) * 100;
+  await append(perTick, due);
   if (storm && tick % 2 === 1) {
     rotate();
     rotations++;
   }
-  const due = t0 + (tick + 1) * 100;
   await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
 }
 await new Promise((r) => setTimeout(r, storm ? 2000 : 500)); // let it read the last batch
@@ -118,13 +168,22 @@ const linesRead = Number(
   /^oss_exporter_lines_read_total (\S+)$/m.exec(fs.readFileSync(metricsFile, 'utf8'))?.[1] ?? Number.NaN,
 );
 console.log(
-  `follow mode${storm ? ` (rotation storm, ${storm === 'glob' ? "'app.log*', .gz excluded" : "'app.log'"})` : ''}: ` +
+  `follow mode${storm ? ` (rotation storm, ${storm === 'glob' ? "'app.log*', .gz excluded" : "'app.log'"})` : ''}` +
+    `${lineWrites ? ', a write per line' : ''}: ` +
     `${lines} lines at ${rate} lines/s for ${seconds} s: ${cpu.toFixed(2)} CPU s over ${wall.toFixed(1)} s = ` +
     `${((cpu / wall) * 100).toFixed(1)}% of one core, peak RSS ${rss.toFixed(0)} MiB, ` +
     `load ${os.loadavg()[0].toFixed(1)}`,
 );
 console.log(`  lines read: ${linesRead} of ${lines} appended${linesRead === lines ? '' : ' (MISMATCH)'}`);
 if (linesRead !== lines) process.exitCode = 1;
+if (delay) {
+  delays.sort((a, b) => a - b);
+  const at = (q) => delays[Math.min(delays.length - 1, Math.floor(q * delays.length))]?.toFixed(0);
+  console.log(
+    `  detection delay (write to event) over ${delays.length} of ${nextId} errors: median ${at(0.5)} ms, ` +
+      `p99 ${at(0.99)} ms, max ${at(1)} ms`,
+  );
+}
 if (storm) {
   let lost = 0;
   let repeated = 0;

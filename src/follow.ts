@@ -1,4 +1,5 @@
 // Follow mode: tails files like `tail -F` (globs, rotation, truncation), resumes from a positions file, loses nothing.
+import { statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FollowConfig, FramingLimits } from './config.js';
@@ -246,7 +247,8 @@ export class Follower {
     for (const p of paths) {
       let st: { dev: number; ino: number; size: number; isFile(): boolean };
       try {
-        st = await fs.stat(p);
+        // In place, not through the thread pool: a stat per file per round is 2 µs so, 50 µs of CPU there.
+        st = statSync(p);
       } catch (error) {
         const reason = errorReason(error);
         // A dangling symlink (a container's log gone) is an error; a file renamed since the listing is not.
