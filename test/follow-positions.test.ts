@@ -133,6 +133,32 @@ describe('positions file, field by field', () => {
   });
 });
 
+describe('positions file writes', () => {
+  it('is written when the state changes, left alone while it does not, and written at close', async () => {
+    const log = h.file('app.log');
+    const w = new Writer();
+    fs.writeFileSync(log, w.lines(3));
+    h.start();
+    await h.run(300);
+    const positions = h.file('positions.json');
+    const first = fs.statSync(positions).mtimeMs;
+    expect(h.savedFiles()[0]?.offset).toBe(fs.statSync(log).size);
+    // Idle: every poll reaches the interval (0 ms), none rewrites the same state.
+    fs.rmSync(positions);
+    await h.run(500);
+    expect(fs.existsSync(positions)).toBe(false);
+    // New lines: the next save writes them.
+    fs.appendFileSync(log, w.lines(2));
+    await h.run(200);
+    expect(h.savedFiles()[0]?.offset).toBe(fs.statSync(log).size);
+    expect(fs.statSync(positions).mtimeMs).toBeGreaterThanOrEqual(first);
+    // Close writes whatever the file holds.
+    fs.rmSync(positions);
+    await h.follower.close();
+    expect(h.savedFiles()[0]?.offset).toBe(fs.statSync(log).size);
+  });
+});
+
 describe('readiness and files that cannot be opened', () => {
   it('is ready once started, with no file matching', async () => {
     const f = h.start({ patterns: [h.file('nothing-*.log')] });

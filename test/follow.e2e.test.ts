@@ -225,7 +225,15 @@ describe('follow mode under load and signals', () => {
     fs.closeSync(fd);
     const first = follow(dir, ['--no-events']);
     onTestFinished(() => void first.child.kill('SIGKILL'));
-    await listeningUrl(first); // reading starts now: the signal comes while the backlog is being read
+    const url = await listeningUrl(first);
+    // The signal comes once reading has begun, while the backlog is being read (a signal before the first
+    // read stops the follower with nothing read, which says nothing of a backlog).
+    await waitFor('reading under way', async () => {
+      const read = parseScrape(await (await fetch(`${url}/metrics`)).text()).get(
+        'oss_exporter_bytes_read_total',
+      );
+      return read !== undefined && read > 0 ? true : undefined;
+    });
     const t0 = performance.now();
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
