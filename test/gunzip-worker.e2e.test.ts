@@ -1,5 +1,5 @@
 // Large .gz files inflated by a worker thread: the same bytes, chunks and events as on one thread, and zlib's errors.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -83,16 +83,24 @@ describe('.gz inflated by a worker thread', () => {
     expect(chunks).toBe(2);
   });
 
-  it(`through the CLI: a .gz of ${GZIP_WORKER_MIN_BYTES >> 20} MiB or more gives the events and counts of --threads 1`, () => {
-    const big = path.join(dir, 'big.log.gz');
+  /** A .gz file just over the size that goes to the inflating thread, made once; its line count. */
+  let big: { path: string; lines: number } | undefined;
+  function bigGz(): { path: string; lines: number } {
+    if (big) return big;
     // Enough lines for the size, from what 10,000 of them compress to.
     const perLine = zlib.gzipSync(accessLog(10_000)).length / 10_000;
     const lines = Math.ceil((1.1 * GZIP_WORKER_MIN_BYTES) / perLine / 50) * 50;
     const gzipped = zlib.gzipSync(accessLog(lines));
     expect(gzipped.length).toBeGreaterThanOrEqual(GZIP_WORKER_MIN_BYTES);
-    fs.writeFileSync(big, gzipped);
+    big = { path: path.join(dir, 'big.log.gz'), lines };
+    fs.writeFileSync(big.path, gzipped);
+    return big;
+  }
+
+  it(`through the CLI: a .gz of ${GZIP_WORKER_MIN_BYTES >> 20} MiB or more gives the events and counts of --threads 1`, () => {
+    const { path: file, lines } = bigGz();
     const run = (args: string[]) =>
-      spawnSync(process.execPath, [CLI, '--no-progress', ...args, big], {
+      spawnSync(process.execPath, [CLI, '--no-progress', ...args, file], {
         encoding: 'utf8',
         maxBuffer: 256 << 20,
       });
@@ -106,4 +114,30 @@ describe('.gz inflated by a worker thread', () => {
       stderr.replace(/ in [\d.]+ s \(\d+ lines\/s\)/, '').replace(/cpu: .*\n/, '');
     expect(counts(workers.stderr)).toBe(counts(one.stderr));
   }, 60_000);
+
+  it.runIf(process.platform === 'linux')(
+    'through the CLI: such a file is inflated on a thread of its own (one thread more than --threads 1)',
+    async () => {
+      const { path: file } = bigGz();
+      /** The run's threads once its output is stalled (nobody reads it), inflating thread and all. */
+      const threads = async (args: string[]) => {
+        const child = spawn(process.execPath, [CLI, '--no-progress', ...args, file], {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
+        child.stdout.pause();
+        try {
+          await new Promise((resolve) => child.stdout.once('readable', resolve));
+          // Past the first writes, the run waits on its full output with every thread it made still up.
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          return fs.readdirSync(`/proc/${child.pid}/task`).length;
+        } finally {
+          child.kill('SIGKILL');
+        }
+      };
+      const one = await threads(['--threads', '1']);
+      const workers = await threads([]);
+      expect(workers).toBe(one + 1);
+    },
+    30_000,
+  );
 });
