@@ -197,4 +197,4 @@ export const GUNZIP_CHUNK_BYTES = 256 * 1024;
  * moved to the old generation, where dead ones waited for a full collection: peak RSS 130 MiB on the bench
  * corpus, 73 MiB with 64 KiB pieces, at the same speed.
  */
-const GZIP_READ_BYTES = 64 * 1024;
+export const GZIP_READ_BYTES = 64 * 1024;

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import zlib from 'node:zlib';
+import { GUNZIP_CHUNK_BYTES, GZIP_READ_BYTES } from './files.js';
 
 /** What the reading thread asks for. */
 export interface GunzipJob {
@@ -13,10 +14,6 @@ export interface GunzipJob {
 
 /** What this thread sends: a filled buffer (moved, not copied), the end, or why it failed. */
 export type GunzipMessage = { bytes: ArrayBuffer; length: number } | { end: true } | { error: string };
-
-// zlib's output pieces and the compressed reads: as in sources/files.ts.
-const PIECE_BYTES = 256 * 1024;
-const READ_BYTES = 64 * 1024;
 
 const job = workerData as GunzipJob;
 const port = parentPort as NonNullable<typeof parentPort>;
@@ -41,8 +38,8 @@ function send(buffer: Uint8Array, length: number): void {
 }
 
 async function inflate(): Promise<void> {
-  const file = fs.createReadStream(job.path, { highWaterMark: READ_BYTES });
-  const gunzip = zlib.createGunzip({ chunkSize: PIECE_BYTES });
+  const file = fs.createReadStream(job.path, { highWaterMark: GZIP_READ_BYTES });
+  const gunzip = zlib.createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
   file.on('error', (error) => gunzip.destroy(error));
   let buffer = await nextFree();
   let length = 0;
