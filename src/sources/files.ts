@@ -127,28 +127,11 @@ async function* inflatedElsewhere(path: string): AsyncIterable<Chunk> {
 
 /**
  * A plain file's chunks, read into two buffers in turn: the next read runs while the driver frames this
- * chunk, and no chunk costs a fresh 1 MiB (its page faults, then its collection). A chunk is valid until the
- * one after the next is asked for: the driver keeps nothing of a chunk once it asks for another.
+ * chunk, and no chunk costs a fresh 1 MiB (its page faults, then its collection).
  */
-async function* fileChunks(path: string): AsyncIterable<Chunk> {
-  const file = await fs.promises.open(path, 'r');
+function fileChunks(path: string): AsyncIterable<Chunk> {
   const buffers = [Buffer.allocUnsafe(READ_CHUNK_BYTES), Buffer.allocUnsafe(READ_CHUNK_BYTES)];
-  let reading = file.read(buffers[0] as Buffer, 0, READ_CHUNK_BYTES, 0);
-  let offset = 0;
-  try {
-    for (let turn = 0; ; turn ^= 1) {
-      const { bytesRead, buffer } = await reading;
-      if (bytesRead === 0) return;
-      const next = buffers[turn ^ 1] as Buffer;
-      reading = file.read(next, 0, READ_CHUNK_BYTES, offset + bytesRead);
-      yield { bytes: buffer.subarray(0, bytesRead), offset };
-      offset += bytesRead;
-    }
-  } finally {
-    // A read still under way must end before the file closes.
-    await reading.catch(() => {});
-    await file.close();
-  }
+  return readChunks(path, 0, Number.POSITIVE_INFINITY, buffers);
 }
 
 /**
@@ -163,23 +146,41 @@ export function rangeSource(
   end: number,
   buffer: Buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES),
 ): ChunkSource {
-  return {
-    name: sourceName(path),
-    commit() {},
-    async *chunks() {
-      const file = await fs.promises.open(path, 'r');
-      try {
-        for (let offset = start; offset < end; ) {
-          const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, end - offset), offset);
-          if (bytesRead === 0) return;
-          yield { bytes: buffer.subarray(0, bytesRead), offset };
-          offset += bytesRead;
-        }
-      } finally {
-        await file.close();
-      }
-    },
+  return { name: sourceName(path), commit() {}, chunks: () => readChunks(path, start, end, [buffer]) };
+}
+
+/**
+ * The bytes `[start, end)` of a file, read into `buffers` in turn. With two or more, the next read runs while
+ * the driver frames a chunk, which stays valid until the one after the next is asked for; with one, a chunk
+ * is valid until the next is asked for. The driver keeps nothing of a chunk once it asks for another.
+ */
+async function* readChunks(
+  path: string,
+  start: number,
+  end: number,
+  buffers: readonly Buffer[],
+): AsyncIterable<Chunk> {
+  const file = await fs.promises.open(path, 'r');
+  const read = (turn: number, at: number) => {
+    const buffer = buffers[turn % buffers.length] as Buffer;
+    return file.read(buffer, 0, Math.min(buffer.length, end - at), at);
   };
+  let ahead: ReturnType<typeof read> | undefined = read(0, start);
+  try {
+    for (let turn = 0, offset = start; offset < end; turn++) {
+      const { bytesRead, buffer } = await (ahead ?? read(turn, offset));
+      ahead = undefined;
+      if (bytesRead === 0) return;
+      const next = offset + bytesRead;
+      if (buffers.length > 1 && next < end) ahead = read(turn + 1, next);
+      yield { bytes: buffer.subarray(0, bytesRead), offset };
+      offset = next;
+    }
+  } finally {
+    // A read still under way must end before the file closes.
+    await ahead?.catch(() => {});
+    await file.close();
+  }
 }
 
 /** A `.gz` file this large (compressed) is inflated by a worker thread: below it, starting one costs more than it saves. */
