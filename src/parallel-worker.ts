@@ -7,11 +7,11 @@ import { ChunkScanner } from './framing/scanner.js';
 import type { Block, BlockResult } from './parallel.js';
 import { UnnumberedWriter } from './sinks/events.js';
 import { observedFields } from './sinks/observed.js';
-import { READ_CHUNK_BYTES, rangeSource } from './sources/files.js';
+import { rangeSource, readBuffer } from './sources/files.js';
 import { newStats } from './stats.js';
 
 /** One read buffer for every block: blocks are framed one at a time, and a chunk is done with before the next read. */
-const readBuffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+const buffer = readBuffer();
 
 async function frameBlock(block: Block): Promise<BlockResult> {
   const stats = newStats();
@@ -33,7 +33,7 @@ async function frameBlock(block: Block): Promise<BlockResult> {
     lines?.add(found);
     if (block.observed) observed.push(JSON.stringify(found.map(observedFields)).slice(1, -1));
   };
-  const source = rangeSource(block.path, block.start, block.end, readBuffer);
+  const source = rangeSource(block.path, block.start, block.end, buffer);
   for await (const chunk of source.chunks()) {
     scanner.push(chunk.bytes, records);
     take();

@@ -11,6 +11,18 @@ export const READ_CHUNK_BYTES = 1024 * 1024;
 
 export const STDIN = '-';
 
+/**
+ * Where a read buffer starts, past a page boundary. The kernel's copy from the page cache into a
+ * page-aligned buffer (a large allocation always is) ran at a third of its speed on the bench machine
+ * (AMD EPYC under KVM: 0.50 s of system time a GB against 0.16 s at any other offset).
+ */
+const READ_BUFFER_SKEW = 64;
+
+/** A buffer for reading files into: `bytes` long, not starting on a page boundary. */
+export function readBuffer(bytes: number = READ_CHUNK_BYTES): Buffer {
+  return Buffer.from(new ArrayBuffer(bytes + READ_BUFFER_SKEW), READ_BUFFER_SKEW, bytes);
+}
+
 /** The `source` field of events: the path as given, or `stdin`. */
 export function sourceName(path: string): string {
   return path === STDIN ? 'stdin' : path;
@@ -130,7 +142,7 @@ async function* inflatedElsewhere(path: string): AsyncIterable<Chunk> {
  * chunk, and no chunk costs a fresh 1 MiB (its page faults, then its collection).
  */
 function fileChunks(path: string): AsyncIterable<Chunk> {
-  const buffers = [Buffer.allocUnsafe(READ_CHUNK_BYTES), Buffer.allocUnsafe(READ_CHUNK_BYTES)];
+  const buffers = [readBuffer(), readBuffer()];
   return readChunks(path, 0, Number.POSITIVE_INFINITY, buffers);
 }
 
@@ -144,7 +156,7 @@ export function rangeSource(
   path: string,
   start: number,
   end: number,
-  buffer: Buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES),
+  buffer: Buffer = readBuffer(),
 ): ChunkSource {
   return { name: sourceName(path), commit() {}, chunks: () => readChunks(path, start, end, [buffer]) };
 }

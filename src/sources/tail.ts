@@ -1,7 +1,7 @@
 // One followed file as a chunk source: bytes and offsets from where it stands, truncation and replaced content noticed.
 import fs from 'node:fs/promises';
 import type { FileFigures } from '../stats.js';
-import { type Chunk, type ChunkSource, READ_CHUNK_BYTES } from './files.js';
+import { type Chunk, type ChunkSource, readBuffer } from './files.js';
 import {
   type ByteSource,
   edgeStart,
@@ -201,7 +201,7 @@ export class TailedFile implements ChunkSource {
    * when `signal` aborts, between two chunks). A chunk is valid until the next is asked for.
    */
   async *chunks(signal?: AbortSignal): AsyncIterable<Chunk> {
-    this.buffer ??= Buffer.allocUnsafe(READ_CHUNK_BYTES);
+    this.buffer ??= readBuffer();
     while (!signal?.aborted) {
       const bytesRead = await this.source.read(this.buffer, this.offset);
       if (bytesRead === 0) return;
