@@ -28,8 +28,8 @@ error to stdout, then a summary to stderr. FILEs are read in order; none or '-' 
 Options:
   --max-line-length SIZE  skip (and count) longer lines (default 1MiB)
   --max-body-lines N      give up a pretty-printed body after N lines (default 256)
-  --threads N             1 or 2: plain files of 256 MiB and more are read by 2 worker threads, .gz files
-                          of 4 MiB and more inflated by one (default 2)
+  --threads N             1 or 2: plain files of 256 MiB and more are read in blocks by this thread and a
+                          worker thread, .gz files of 4 MiB and more inflated by one (default 2)
   --no-events             write no JSON events (count only)
   --event-format FORMAT   event field names: native (default), ecs (Elastic Common Schema) or otel
                           (OpenTelemetry log data model)

@@ -58,7 +58,7 @@ export function parseListen(text: string, flag = 'listen'): ListenAddress {
 export interface RunConfig {
   files: readonly string[];
   limits: FramingLimits;
-  /** 2: plain files of 256 MiB and more are read by two worker threads, large `.gz` files inflated by one; 1: the main thread alone. */
+  /** 2: plain files of 256 MiB and more are read by the main thread and a worker thread, large `.gz` files inflated by one; 1: the main thread alone. */
   threads: number;
   events: boolean;
   eventFormat: EventFormat;

@@ -1,53 +1,28 @@
-// Large plain files on both cores: blocks of lines framed and extracted by two worker threads, merged in order.
+// Large plain files on both cores: blocks framed by a worker thread and by this one, merged in order.
 import fs from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { EventFormat, FramingLimits } from './config.js';
 import { type EventObserver, type EventSink, extractBatch } from './drive.js';
 import type { ContainerFormat } from './framing/container.js';
 import { sniffFormat } from './framing/container.js';
-import { Framer, type FramerState } from './framing/framer.js';
+import { Framer } from './framing/framer.js';
 import { ChunkScanner } from './framing/scanner.js';
-import { spliceLineNumbers, type UnnumberedLines } from './sinks/events.js';
+import { type Block, type WrittenBlock, writeBlock } from './parallel-block.js';
+import { spliceLineNumbers } from './sinks/events.js';
 import type { ObservedEvent } from './sinks/observed.js';
-import { rangeSource } from './sources/files.js';
-import { addStats, type PipelineStats } from './stats.js';
-
-export const WORKERS = 2;
-const BLOCKS_IN_FLIGHT = 2 * WORKERS;
-/** A worker's young generation, as the bin's --max-semi-space-size keeps the main thread's: bounds its RSS. */
-const WORKER_YOUNG_MB = 12;
-
-/** One block of a file: whole lines from `start` to `end` (both line starts, or the end of the file). */
-export interface Block {
-  index: number;
-  path: string;
-  name: string;
-  start: number;
-  end: number;
-  limits: FramingLimits;
-  /** Undefined for the first block, whose framer sniffs it. */
-  format: ContainerFormat | undefined;
-  /** The format the worker writes the events' lines in; undefined when the run writes no events. */
-  eventFormat: EventFormat | undefined;
-  /** Whether the run has observers: the worker sends their fields of each event. */
-  observed: boolean;
-}
+import { rangeSource, readBuffer } from './sources/files.js';
+import type { PipelineStats } from './stats.js';
+import { addStats } from './stats.js';
 
 /**
- * What a worker sends for a block: the events' lines already written (but for their line numbers, which
- * depend on the lines before the block) and the fields the observers read, so that the reading thread only
- * splices numbers in, counts, and writes. Strings and a transferred array cross threads as one copy each.
+ * Blocks sent to the worker thread ahead of its work: it never waits for the next. A second worker thread
+ * only fought the first and this one for the two cores (0.66x one thread on the bench machine).
  */
-export interface BlockResult {
-  index: number;
-  /** Events found in the block. */
-  events: number;
-  lines: UnnumberedLines | undefined;
-  /** The observed fields of each event, as one JSON array (empty when the run has no observers). */
-  observed: string;
-  stats: PipelineStats;
-  state: FramerState;
-}
+const WORKER_QUEUE = 2;
+/** Blocks framed or being framed beyond the one merged next, at most: the bound on events held back for order. */
+const BLOCKS_AHEAD = 4;
+/** The worker's young generation, as the bin's --max-semi-space-size keeps this thread's: bounds its RSS. */
+const WORKER_YOUNG_MB = 12;
 
 const NEWLINE = 10;
 const PROBE_BYTES = 64 * 1024;
@@ -113,15 +88,15 @@ async function blocksOf(
   }
 }
 
-/** A worker that frames one block at a time. */
+/** The worker thread, which frames the blocks sent to it one at a time, in order. */
 class BlockWorker {
   private readonly worker = new Worker(new URL('./parallel-worker.js', import.meta.url), {
     resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
   });
-  private waiting = new Map<number, { resolve: (r: BlockResult) => void; reject: (e: Error) => void }>();
+  private waiting = new Map<number, { resolve: (r: WrittenBlock) => void; reject: (e: Error) => void }>();
 
   constructor() {
-    this.worker.on('message', (message: { result?: BlockResult; error?: string; index: number }) => {
+    this.worker.on('message', (message: { result?: WrittenBlock; error?: string; index: number }) => {
       const index = message.result?.index ?? message.index;
       const waiter = this.waiting.get(index);
       this.waiting.delete(index);
@@ -134,7 +109,7 @@ class BlockWorker {
     });
   }
 
-  frame(block: Block): Promise<BlockResult> {
+  frame(block: Block): Promise<WrittenBlock> {
     return new Promise((resolve, reject) => {
       this.waiting.set(block.index, { resolve, reject });
       this.worker.postMessage(block);
@@ -154,20 +129,22 @@ export interface ParallelRun {
   limits: FramingLimits;
   stats: PipelineStats;
   observers: readonly EventObserver[];
-  /** Events framed on this thread (the end of the file, a block framed again) go here. */
+  /** Events of a block framed again in order, and of the end of the file, go here. */
   sink: EventSink;
-  /** Where the lines a worker wrote go, with the number of their events; undefined writes no events. */
-  write: ((text: string, events: number) => Promise<void>) | undefined;
-  /** The format of the lines the workers write. */
+  /** Where the lines of a block go, with the number of their events; undefined writes no events. */
+  write: ((lines: Uint8Array, events: number) => Promise<void>) | undefined;
+  /** The format of the lines the blocks' readers write. */
   eventFormat: EventFormat;
 }
 
 /**
- * Reads a large plain file with the workers: each block is framed from a fresh framer, and taken in order
- * as it is when the framer before it held nothing and it never asked for a line before its first; otherwise
- * (a multi-line body or partial line across the boundary, a body whose header is the block's first line)
- * it is framed again here, from the true state. Events, line numbers and counts are those of one reader.
- * Returns false, having read nothing, when the file's format could not be told from its first lines.
+ * Reads a large plain file on both cores: the worker thread is kept two blocks ahead, and this thread frames
+ * the next block whenever it is not framing one already, so that neither waits while the other works. Each
+ * block is framed from a fresh framer and taken in order as it is when the framer before it held nothing and
+ * it never asked for a line before its first; otherwise (a multi-line body or partial line across the
+ * boundary, a body whose header is the block's first line) it is framed again here, from the true state.
+ * Events, line numbers and counts are those of one reader. Returns false, having read nothing, when the
+ * file's format could not be told from its first lines.
  */
 export async function readInParallel(run: ParallelRun): Promise<boolean> {
   const blocks = await blocksOf(
@@ -182,43 +159,70 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
   if (blocks === undefined) return false;
   const { stats, observers, sink } = run;
   const framer = new Framer(run.name, run.limits, stats);
-  const workers = Array.from({ length: WORKERS }, () => new BlockWorker());
-  const pending: Promise<BlockResult>[] = [];
+  const worker = new BlockWorker();
+  const buffers = [readBuffer(), readBuffer()];
+  const framed: Promise<WrittenBlock>[] = [];
   let next = 0;
+  let merged = 0;
+  let queued = 0;
+  let framingHere = false;
+  let stopped = false;
   const dispatch = () => {
-    while (next < blocks.length && pending.length < BLOCKS_IN_FLIGHT) {
+    while (!stopped && next < blocks.length && next < merged + BLOCKS_AHEAD) {
       const block = blocks[next] as Block;
-      const result = (workers[next % WORKERS] as BlockWorker).frame(block);
-      // A block framed again here never reads its result: its rejection must not go unhandled.
-      result.catch(() => {});
-      pending.push(result);
-      next++;
+      let result: Promise<WrittenBlock>;
+      if (queued < WORKER_QUEUE) {
+        queued++;
+        result = worker.frame(block);
+        const release = () => {
+          queued--;
+          dispatch();
+        };
+        result.then(release, release);
+      } else if (!framingHere) {
+        framingHere = true;
+        result = writeBlock(block, buffers);
+        const release = () => {
+          framingHere = false;
+          dispatch();
+        };
+        // Also the handler of a rejection: a block framed again here never reads its result.
+        result.then(release, release);
+      } else return;
+      framed[next++] = result;
     }
   };
   try {
     for (const block of blocks) {
       dispatch();
-      const result = await (pending.shift() as Promise<BlockResult>);
+      const result = await (framed[block.index] as Promise<WrittenBlock>);
+      delete framed[block.index];
       if (block.index === 0 || (framer.heldSince === undefined && !result.state.reachedBack)) {
         const base = framer.lines;
         addStats(stats, result.stats);
         framer.adopt(result.state);
-        if (result.events > 0 && observers.length > 0) {
-          for (const event of JSON.parse(result.observed) as ObservedEvent[])
-            for (const observe of observers) observe(event);
-        }
-        if (result.lines && run.write && result.events > 0)
-          await run.write(spliceLineNumbers(result.lines, base), result.events);
+        await merge(result, base, run);
       } else {
         await reframe(block, framer, run);
       }
+      merged++;
     }
     const events = extractBatch(framer.end(), stats, observers);
     if (events.length > 0) await sink(events);
     return true;
   } finally {
-    await Promise.all(workers.map((w) => w.stop()));
+    stopped = true;
+    await worker.stop();
   }
+}
+
+/** A block in order: its observed fields told, its lines numbered from the file's start and written. */
+async function merge(block: WrittenBlock, base: number, run: ParallelRun): Promise<void> {
+  if (block.events === 0) return;
+  if (run.observers.length > 0)
+    for (const event of JSON.parse(block.observed) as ObservedEvent[])
+      for (const observe of run.observers) observe(event);
+  if (block.lines && run.write) await run.write(spliceLineNumbers(block.lines, base), block.events);
 }
 
 /** Frames a block on this thread, from where the framer stands. */

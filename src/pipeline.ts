@@ -6,7 +6,7 @@ import { drive, type EventObserver, type EventSink } from './drive.js';
 import { OutputClosedError } from './errors.js';
 import { Framer } from './framing/framer.js';
 import { ChunkScanner } from './framing/scanner.js';
-import { eventPrinter, textPrinter } from './sinks/events.js';
+import { eventPrinter, linesPrinter } from './sinks/events.js';
 import { batchSource, STDIN } from './sources/files.js';
 import type { PipelineStats } from './stats.js';
 
@@ -56,7 +56,7 @@ async function readLarge(
     stats,
     observers: run.observers,
     sink,
-    write: run.output ? textPrinter(run.output, stats) : undefined,
+    write: run.output ? linesPrinter(run.output, stats) : undefined,
     eventFormat: run.eventFormat ?? 'native',
   });
 }

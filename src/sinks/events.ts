@@ -46,19 +46,25 @@ export function eventFormatter(eventFormat: EventFormat = 'native'): {
 const LINE_KEY: Record<EventFormat, string> = { native: '"line":', ecs: '"line":', otel: '"oss.line":' };
 
 /**
- * Events' lines with their line numbers cut out, for a worker thread that reads a block of a file not knowing
- * how many lines come before it: `marks` holds, per event, where its number goes in `text` and the number
- * within the block. `spliceLineNumbers` puts them back, counted from the file's start.
+ * Events' lines written by a reader of one block of a file, which does not know how many lines of the file
+ * come before it: UTF-8 bytes (moved between threads, never copied; no string to collect) and `marks`,
+ * per event, where its number stands in `bytes`, how many digits it has there, and the number within the
+ * block. `spliceLineNumbers` writes them counted from the file's start.
  */
 export interface UnnumberedLines {
-  text: string;
+  bytes: Uint8Array;
   marks: Int32Array;
 }
+
+/** Room for the first lines of a block; it doubles as needed. */
+const UNNUMBERED_START_BYTES = 64 * 1024;
 
 export class UnnumberedWriter {
   private readonly line: (event: OssErrorEvent) => string;
   private readonly key: string;
-  private text = '';
+  // Its own ArrayBuffer (not the pool's): it is moved to the reading thread whole.
+  private bytes = Buffer.from(new ArrayBuffer(UNNUMBERED_START_BYTES));
+  private length = 0;
   private marks: number[] = [];
 
   constructor(private readonly eventFormat: EventFormat = 'native') {
@@ -75,28 +81,45 @@ export class UnnumberedWriter {
       const after = json.charCodeAt(at + digits.length);
       if (at < key.length || !json.startsWith(digits, at) || (after !== 44 && after !== 125))
         throw new Error(`internal: no line number in a ${this.eventFormat} event line`);
-      this.text += json.slice(0, at);
-      this.marks.push(this.text.length, event.line);
-      this.text += json.slice(at + digits.length);
+      // Three bytes per UTF-16 unit at most.
+      if (this.length + 3 * json.length > this.bytes.length) this.grow(3 * json.length);
+      const written = this.bytes.write(json, this.length);
+      // An ASCII line (nearly all) has its number where the string has it.
+      const byteAt = written === json.length ? at : Buffer.byteLength(json.slice(0, at));
+      this.marks.push(this.length + byteAt, digits.length, event.line);
+      this.length += written;
     }
   }
 
+  private grow(needed: number): void {
+    const grown = Buffer.from(new ArrayBuffer(Math.max(2 * this.bytes.length, this.length + needed)));
+    this.bytes.copy(grown, 0, 0, this.length);
+    this.bytes = grown;
+  }
+
   finish(): UnnumberedLines {
-    return { text: this.text, marks: Int32Array.from(this.marks) };
+    return { bytes: this.bytes.subarray(0, this.length), marks: Int32Array.from(this.marks) };
   }
 }
 
-/** The lines of an `UnnumberedWriter` with each number put back as `base` plus its number within the block. */
-export function spliceLineNumbers(lines: UnnumberedLines, base: number): string {
-  const { text, marks } = lines;
-  let out = '';
+/** The longest line number written: 2^53 has 16 digits. */
+const MAX_DIGITS = 16;
+
+/** The lines of an `UnnumberedWriter` with each number written as `base` plus its number within the block. */
+export function spliceLineNumbers(lines: UnnumberedLines, base: number): Buffer {
+  const { marks } = lines;
+  const bytes = Buffer.from(lines.bytes.buffer, lines.bytes.byteOffset, lines.bytes.length);
+  const out = Buffer.allocUnsafe(bytes.length + (marks.length / 3) * MAX_DIGITS);
+  let length = 0;
   let from = 0;
-  for (let i = 0; i < marks.length; i += 2) {
+  for (let i = 0; i < marks.length; i += 3) {
     const at = marks[i] as number;
-    out += `${text.slice(from, at)}${base + (marks[i + 1] as number)}`;
-    from = at;
+    length += bytes.copy(out, length, from, at);
+    length += out.write(String(base + (marks[i + 2] as number)), length, 'latin1');
+    from = at + (marks[i + 1] as number);
   }
-  return out + text.slice(from);
+  length += bytes.copy(out, length, from);
+  return out.subarray(0, length);
 }
 
 /** A pino logger that only serialises: no level, time, pid or hostname; lines are collected, not written. */
@@ -120,7 +143,7 @@ export function pinoFormatter(): (events: readonly object[]) => string {
 
 function writeBatch(
   output: WritableOutput,
-  text: string,
+  text: string | Uint8Array,
   count: number,
   stats: PipelineStats,
   callback: (error?: Error | null) => void,
@@ -149,11 +172,11 @@ function writeBatch(
   output.once('error', onError);
 }
 
-/** Writes lines already formatted (by a worker thread) and resolves once the output took them. */
-export function textPrinter(
+/** Writes lines already formatted (by a reader of a block) and resolves once the output took them. */
+export function linesPrinter(
   output: WritableOutput,
   stats: PipelineStats,
-): (text: string, count: number) => Promise<void> {
+): (text: Uint8Array, count: number) => Promise<void> {
   return (text, count) =>
     new Promise((resolve, reject) => {
       if (count === 0) return resolve();

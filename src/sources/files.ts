@@ -147,18 +147,17 @@ function fileChunks(path: string): AsyncIterable<Chunk> {
 }
 
 /**
- * The bytes `[start, end)` of a plain file (a block read by a worker thread), read into one buffer that every
- * chunk reuses: a chunk is valid until the next is asked for. Fresh 1 MiB buffers per read, in three
- * threads at once, left glibc's arenas holding ~20 MiB more at the peak. A reader of many ranges passes the
- * same `buffer` for them all.
+ * The bytes `[start, end)` of a plain file (a block of a large file), read into `buffers` in turn, as a
+ * whole file is: a reader of many ranges passes the same buffers for them all (fresh 1 MiB buffers per read,
+ * in three threads at once, left glibc's arenas holding ~20 MiB more at the peak).
  */
 export function rangeSource(
   path: string,
   start: number,
   end: number,
-  buffer: Buffer = readBuffer(),
+  buffers: readonly Buffer[] = [readBuffer()],
 ): ChunkSource {
-  return { name: sourceName(path), commit() {}, chunks: () => readChunks(path, start, end, [buffer]) };
+  return { name: sourceName(path), commit() {}, chunks: () => readChunks(path, start, end, buffers) };
 }
 
 /**
