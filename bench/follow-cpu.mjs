@@ -9,8 +9,11 @@
 // each tenth of a second's lines in one write; `--line-writes` writes them one write() per line, the way nginx
 // (without `buffer=`) and container runtimes do, which a directory watch sees as one event per line.
 // `--delay` reads the events too and reports the detection delay: from the write of an error line to its event.
+// `--warmup S` appends at the rate for S seconds before the measured ones (default 0): the first seconds after
+// a start cost more while V8 compiles the code that runs, which a sidecar pays once.
 //
-// Usage: node bench/follow-cpu.mjs [--rate 10000] [--seconds 10] [--storm glob|exact] [--line-writes] [--delay]
+// Usage: node bench/follow-cpu.mjs [--rate 10000] [--seconds 10] [--warmup 0] [--storm glob|exact] [--line-writes]
+//        [--delay]
 //   --storm glob   follows 'app.log*' (rotated names included) with --exclude '*.gz': the safe pattern
 //   --storm exact  follows 'app.log' only: files renamed away are read through the open handle
 import { spawn } from 'node:child_process';
@@ -25,6 +28,7 @@ const { values } = parseArgs({
   options: {
     rate: { type: 'string', default: '10000' },
     seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '0' },
     storm: { type: 'string' },
     'line-writes': { type: 'boolean' },
     delay: { type: 'boolean' },
@@ -32,6 +36,7 @@ const { values } = parseArgs({
 });
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
+const warmup = Number(values.warmup);
 const storm = values.storm;
 const lineWrites = values['line-writes'] === true;
 const delay = values.delay === true;
@@ -124,8 +129,6 @@ if (storm || delay) {
   });
 }
 await new Promise((r) => setTimeout(r, 1500)); // start-up is not what this measures
-const cpu0 = cpuSeconds(child.pid);
-const t0 = performance.now();
 const perTick = rate / 10;
 let rotations = 0;
 /** A tenth of a second's lines: in one write, or one write per line spread over the tenth (1 ms apart). */
@@ -148,29 +151,38 @@ async function append(lines, due) {
   }
   fs.closeSync(fd);
 }
-for (let tick = 0; tick < seconds * 10; tick++) {
-  const due = t0 + (tick + 1) * 100;
-  await append(perTick, due);
-  if (storm && tick % 2 === 1) {
-    rotate();
-    rotations++;
+/** Appends (and rotates, in a storm) for `duration` seconds. */
+async function run(duration) {
+  const start = performance.now();
+  for (let tick = 0; tick < duration * 10; tick++) {
+    const due = start + (tick + 1) * 100;
+    await append(perTick, due);
+    if (storm && tick % 2 === 1) {
+      rotate();
+      rotations++;
+    }
+    await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
   }
-  await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
 }
+await run(warmup);
+const cpu0 = cpuSeconds(child.pid);
+const t0 = performance.now();
+await run(seconds);
 await new Promise((r) => setTimeout(r, storm ? 2000 : 500)); // let it read the last batch
 const cpu = cpuSeconds(child.pid) - cpu0;
 const wall = (performance.now() - t0) / 1000;
 const rss = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) / 1024;
 child.kill('SIGTERM');
 await new Promise((r) => child.on('close', r));
-const lines = rate * seconds;
+const lines = rate * (seconds + warmup);
 const linesRead = Number(
   /^oss_exporter_lines_read_total (\S+)$/m.exec(fs.readFileSync(metricsFile, 'utf8'))?.[1] ?? Number.NaN,
 );
 console.log(
   `follow mode${storm ? ` (rotation storm, ${storm === 'glob' ? "'app.log*', .gz excluded" : "'app.log'"})` : ''}` +
     `${lineWrites ? ', a write per line' : ''}: ` +
-    `${lines} lines at ${rate} lines/s for ${seconds} s: ${cpu.toFixed(2)} CPU s over ${wall.toFixed(1)} s = ` +
+    `${rate * seconds} lines at ${rate} lines/s for ${seconds} s${warmup > 0 ? ` (after ${warmup} s of warm-up)` : ''}: ` +
+    `${cpu.toFixed(2)} CPU s over ${wall.toFixed(1)} s = ` +
     `${((cpu / wall) * 100).toFixed(1)}% of one core, peak RSS ${rss.toFixed(0)} MiB, ` +
     `load ${os.loadavg()[0].toFixed(1)}`,
 );

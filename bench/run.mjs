@@ -260,8 +260,11 @@ if (!values['no-micro']) {
 }
 
 if (!values['no-follow'] && process.platform === 'linux') {
-  console.log('\nfollow mode (bench/follow-cpu.mjs):');
-  execFileSync(process.execPath, [path.join(here, 'follow-cpu.mjs'), '--rate', '10000', '--seconds', '10'], {
-    stdio: 'inherit',
-  });
+  console.log('\nfollow mode (bench/follow-cpu.mjs): the first 10 s after start, then 10 s after a warm-up');
+  for (const warmup of ['0', '10'])
+    execFileSync(
+      process.execPath,
+      [path.join(here, 'follow-cpu.mjs'), '--rate', '10000', '--seconds', '10', '--warmup', warmup],
+      { stdio: 'inherit' },
+    );
 }
