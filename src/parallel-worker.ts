@@ -1,7 +1,52 @@
 // The worker thread's part of a large file: frames, extracts and writes the events of one block at a time.
 import { parentPort } from 'node:worker_threads';
-import { type Block, writeBlock } from './parallel-block.js';
-import { readBuffer } from './sources/files.js';
+import { extractBatch } from './drive.js';
+import type { LogRecord } from './extract/types.js';
+import { Framer } from './framing/framer.js';
+import { ChunkScanner } from './framing/scanner.js';
+import type { Block, WrittenBlock } from './parallel.js';
+import { UnnumberedWriter } from './sinks/events.js';
+import { observedFields } from './sinks/observed.js';
+import { rangeSource, readBuffer } from './sources/files.js';
+import { newStats } from './stats.js';
+
+/**
+ * Frames the block from a fresh framer whose line numbers count from the block's start, reading into
+ * `buffers` (two: the next read runs while a chunk is framed). Each chunk's events are written at once, so
+ * that they die young: held for the whole block, they were copied by every scavenge and promoted.
+ */
+async function writeBlock(block: Block, buffers: readonly Buffer[]): Promise<WrittenBlock> {
+  const lines = block.eventFormat === undefined ? undefined : new UnnumberedWriter(block.eventFormat);
+  const observed: string[] = [];
+  let events = 0;
+  const stats = newStats();
+  const framer = new Framer(block.name, block.limits, stats, 0, block.format);
+  const scanner = new ChunkScanner(framer, stats, block.limits.maxLineBytes, block.start);
+  const records: LogRecord[] = [];
+  const extract = () => {
+    // The observers run in order, at the merge; here extraction only counts.
+    const found = extractBatch(records, stats, []);
+    records.length = 0;
+    if (found.length === 0) return;
+    events += found.length;
+    lines?.add(found);
+    if (block.observed) observed.push(JSON.stringify(found.map(observedFields)).slice(1, -1));
+  };
+  for await (const chunk of rangeSource(block.path, block.start, block.end, buffers).chunks()) {
+    scanner.push(chunk.bytes, records);
+    extract();
+  }
+  scanner.finish(records);
+  extract();
+  return {
+    index: block.index,
+    events,
+    lines: lines?.finish(),
+    observed: `[${observed.join(',')}]`,
+    stats,
+    state: framer.snapshot(),
+  };
+}
 
 /** The read buffers of every block: blocks are framed one at a time, in the order sent. */
 const buffers = [readBuffer(), readBuffer()];

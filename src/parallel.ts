@@ -5,24 +5,49 @@ import type { EventFormat, FramingLimits } from './config.js';
 import { type EventObserver, type EventSink, extractBatch } from './drive.js';
 import type { ContainerFormat } from './framing/container.js';
 import { sniffFormat } from './framing/container.js';
-import { Framer } from './framing/framer.js';
+import { Framer, type FramerState } from './framing/framer.js';
 import { ChunkScanner } from './framing/scanner.js';
-import { type Block, type WrittenBlock, writeBlock } from './parallel-block.js';
-import { spliceLineNumbers } from './sinks/events.js';
+import { spliceLineNumbers, type UnnumberedLines } from './sinks/events.js';
 import type { ObservedEvent } from './sinks/observed.js';
 import { rangeSource, readBuffer } from './sources/files.js';
 import type { PipelineStats } from './stats.js';
 import { addStats } from './stats.js';
 
-/**
- * Blocks sent to the worker thread ahead of its work: it never waits for the next. A second worker thread
- * only fought the first and this one for the two cores (0.66x one thread on the bench machine).
- */
-const WORKER_QUEUE = 2;
-/** Blocks framed or being framed beyond the one merged next, at most: the bound on events held back for order. */
-const BLOCKS_AHEAD = 4;
 /** The worker's young generation, as the bin's --max-semi-space-size keeps this thread's: bounds its RSS. */
 const WORKER_YOUNG_MB = 12;
+
+/** One block of a file: whole lines from `start` to `end` (both line starts, or the end of the file). */
+export interface Block {
+  index: number;
+  path: string;
+  name: string;
+  start: number;
+  end: number;
+  limits: FramingLimits;
+  /** Undefined for the first block, whose framer sniffs it. */
+  format: ContainerFormat | undefined;
+  /** The format the worker writes the events' lines in; undefined when the run writes no events. */
+  eventFormat: EventFormat | undefined;
+  /** Whether the run has observers: the worker sends their fields of each event. */
+  observed: boolean;
+}
+
+/**
+ * A block framed by the worker thread, which does not know how many lines come before it: its events' lines
+ * written but for their numbers, and the fields the observers read, so that the merge in order only splices
+ * numbers in, counts, and writes. The bytes and marks are moved between threads, the JSON string copied once.
+ */
+export interface WrittenBlock {
+  index: number;
+  /** Events found in the block. */
+  events: number;
+  lines: UnnumberedLines | undefined;
+  /** The observed fields of each event, as one JSON array (empty when the run has no observers). */
+  observed: string;
+  stats: PipelineStats;
+  /** The framer's state at the block's end, for the next block. */
+  state: FramerState;
+}
 
 const NEWLINE = 10;
 const PROBE_BYTES = 64 * 1024;
@@ -138,13 +163,14 @@ export interface ParallelRun {
 }
 
 /**
- * Reads a large plain file on both cores: the worker thread is kept two blocks ahead, and this thread frames
- * the next block whenever it is not framing one already, so that neither waits while the other works. Each
- * block is framed from a fresh framer and taken in order as it is when the framer before it held nothing and
- * it never asked for a line before its first; otherwise (a multi-line body or partial line across the
- * boundary, a body whose header is the block's first line) it is framed again here, from the true state.
- * Events, line numbers and counts are those of one reader. Returns false, having read nothing, when the
- * file's format could not be told from its first lines.
+ * Reads a large plain file on both cores, the blocks taken in turn: this thread frames a block in order,
+ * with the framer as the blocks before it left it (no cost but one reader's), while the worker thread frames
+ * the next one from a fresh framer and writes its events' lines; then this thread merges that block and frames
+ * the one after it, as the worker takes the next. A block framed by the worker is taken as it is when the
+ * framer before it held nothing and it never asked for a line before its first; otherwise (a multi-line body
+ * or partial line across the boundary, a body whose header is the block's first line) it is framed again here,
+ * from the true state. Events, line numbers and counts are those of one reader; output held back for order is
+ * one block's. Returns false, having read nothing, when the file's format could not be told from its first lines.
  */
 export async function readInParallel(run: ParallelRun): Promise<boolean> {
   const blocks = await blocksOf(
@@ -161,57 +187,34 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
   const framer = new Framer(run.name, run.limits, stats);
   const worker = new BlockWorker();
   const buffers = [readBuffer(), readBuffer()];
-  const framed: Promise<WrittenBlock>[] = [];
-  let next = 0;
-  let merged = 0;
-  let queued = 0;
-  let framingHere = false;
-  let stopped = false;
-  const dispatch = () => {
-    while (!stopped && next < blocks.length && next < merged + BLOCKS_AHEAD) {
-      const block = blocks[next] as Block;
-      let result: Promise<WrittenBlock>;
-      if (queued < WORKER_QUEUE) {
-        queued++;
-        result = worker.frame(block);
-        const release = () => {
-          queued--;
-          dispatch();
-        };
-        result.then(release, release);
-      } else if (!framingHere) {
-        framingHere = true;
-        result = writeBlock(block, buffers);
-        const release = () => {
-          framingHere = false;
-          dispatch();
-        };
-        // Also the handler of a rejection: a block framed again here never reads its result.
-        result.then(release, release);
-      } else return;
-      framed[next++] = result;
-    }
-  };
   try {
+    let workers: { index: number; result: Promise<WrittenBlock> } | undefined;
     for (const block of blocks) {
-      dispatch();
-      const result = await (framed[block.index] as Promise<WrittenBlock>);
-      delete framed[block.index];
-      if (block.index === 0 || (framer.heldSince === undefined && !result.state.reachedBack)) {
-        const base = framer.lines;
-        addStats(stats, result.stats);
-        framer.adopt(result.state);
-        await merge(result, base, run);
+      if (workers?.index === block.index) {
+        const result = await workers.result;
+        workers = undefined;
+        if (framer.heldSince === undefined && !result.state.reachedBack) {
+          const base = framer.lines;
+          addStats(stats, result.stats);
+          framer.adopt(result.state);
+          await merge(result, base, run);
+          continue;
+        }
       } else {
-        await reframe(block, framer, run);
+        const next = blocks[block.index + 1];
+        if (next !== undefined) {
+          const result = worker.frame(next);
+          // Read once this block is framed; a rejection must not go unhandled meanwhile.
+          result.catch(() => {});
+          workers = { index: next.index, result };
+        }
       }
-      merged++;
+      await frameInOrder(block, framer, buffers, run);
     }
     const events = extractBatch(framer.end(), stats, observers);
     if (events.length > 0) await sink(events);
     return true;
   } finally {
-    stopped = true;
     await worker.stop();
   }
 }
@@ -225,11 +228,16 @@ async function merge(block: WrittenBlock, base: number, run: ParallelRun): Promi
   if (block.lines && run.write) await run.write(spliceLineNumbers(block.lines, base), block.events);
 }
 
-/** Frames a block on this thread, from where the framer stands. */
-async function reframe(block: Block, framer: Framer, run: ParallelRun): Promise<void> {
+/** Frames a block on this thread, from where the framer stands, its events told and written as they come. */
+async function frameInOrder(
+  block: Block,
+  framer: Framer,
+  buffers: readonly Buffer[],
+  run: ParallelRun,
+): Promise<void> {
   const scanner = new ChunkScanner(framer, run.stats, run.limits.maxLineBytes, block.start);
   const records: Parameters<ChunkScanner['push']>[1] = [];
-  const source = rangeSource(block.path, block.start, block.end);
+  const source = rangeSource(block.path, block.start, block.end, buffers);
   for await (const chunk of source.chunks()) {
     scanner.push(chunk.bytes, records);
     const events = extractBatch(records, run.stats, run.observers);
