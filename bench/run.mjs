@@ -185,7 +185,7 @@ for (const shape of values.shapes.split(',')) {
   await warm(file);
   const r = await runCli(file);
   rows.push(
-    cliRow(`oss-error-exporter ${shape}${r.bytes >= 256 * 1024 * 1024 ? ' (2 workers)' : ''}`, r, file),
+    cliRow(`oss-error-exporter ${shape}${r.bytes >= 256 * 1024 * 1024 ? ' (2 threads)' : ''}`, r, file),
   );
   if (r.metricsFile && shape === 'nginx') {
     const check = execFileSync(
@@ -214,14 +214,14 @@ if (nginxFile && !values['no-floor']) {
     runs.zipped.push(await runCli(gz));
     runs.gunzip.push(nodeFloor(gz));
   }
-  const two = cliRow('nginx, default: 2 workers from 256 MiB (median of 3)', median(runs.two), nginxFile);
+  const two = cliRow('nginx, default: 2 threads from 256 MiB (median of 3)', median(runs.two), nginxFile);
   const one = cliRow('nginx, --threads 1 (median of 3)', median(runs.one), nginxFile);
   const floor = floorRow('Node: read + count newlines (median of 3)', median(runs.floor));
   const zipped = cliRow('nginx .gz (median of 3)', median(runs.zipped), nginxFile);
   const gunzip = floorRow('Node: gunzip + count newlines (median of 3)', median(runs.gunzip));
   rows.push(two, one, floor, zipped, gunzip, {
     subject:
-      `ratios: 2 workers / 1 thread ${(two['lines/s'] / one['lines/s']).toFixed(2)}x, ` +
+      `ratios: 2 threads / 1 thread ${(two['lines/s'] / one['lines/s']).toFixed(2)}x, ` +
       `.gz / gunzip-only ${(zipped['lines/s'] / gunzip['lines/s']).toFixed(2)}x`,
   });
 }
@@ -244,7 +244,7 @@ if (peerRun) {
   const versus = [
     ['default', ours],
     ['1 thread', rows.find((r) => r.subject.startsWith('nginx, --threads 1'))],
-    ['2 workers', rows.find((r) => r.subject.startsWith('nginx, default: 2 workers'))],
+    ['2 threads', rows.find((r) => r.subject.startsWith('nginx, default: 2 threads'))],
   ].filter(([, row]) => row !== undefined);
   rows.push({
     subject: `ratio oss-error-exporter / mtail: ${versus
