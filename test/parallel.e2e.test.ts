@@ -78,6 +78,16 @@ const cases = fs
     return [name, file] as const;
   });
 
+/** A generated nginx log of 20,000 lines, 5% with a body: made once. */
+function nginxLog(): string {
+  const file = path.join(dir, 'nginx.log');
+  if (!fs.existsSync(file)) {
+    const gen = path.join(ROOT, 'bench/gen-nginx-corpus.mjs');
+    execFileSync(process.execPath, [gen, '--out', file, '--lines', '20000', '--error-fraction', '0.05']);
+  }
+  return file;
+}
+
 describe('parallel reading of large plain files', () => {
   it.each(cases)('%s: workers in blocks of any size give what one reader gives', async (_name, file) => {
     const since = Date.now();
@@ -115,9 +125,7 @@ describe('parallel reading of large plain files', () => {
 
   // Many blocks, each with bodies whose numbers must count every line before the block.
   it('numbers the lines of every block from the start of the file', async () => {
-    const file = path.join(dir, 'nginx.log');
-    const gen = path.join(ROOT, 'bench/gen-nginx-corpus.mjs');
-    execFileSync(process.execPath, [gen, '--out', file, '--lines', '20000', '--error-fraction', '0.05']);
+    const file = nginxLog();
     const one = await read(file);
     const workers = await read(file, { minBytes: 0, blockBytes: 64 * 1024 });
     expect(one.events.length).toBeGreaterThan(500);
@@ -125,9 +133,39 @@ describe('parallel reading of large plain files', () => {
     expect(workers.events.map((e) => e.line)).toEqual(one.events.map((e) => e.line));
   });
 
+  // Blocks are taken in turn: this thread writes its events as strings, the worker's lines come as its bytes.
+  it('frames the blocks on both threads, in turn', async () => {
+    const file = nginxLog();
+    const output = new PassThrough();
+    output.resume();
+    const written = { here: 0, worker: 0 };
+    const write = output.write.bind(output);
+    output.write = ((chunk: string | Uint8Array, ...rest: []) => {
+      written[typeof chunk === 'string' ? 'here' : 'worker']++;
+      return write(chunk, ...rest);
+    }) as typeof output.write;
+    await runBatch(
+      {
+        files: [file],
+        limits: DEFAULT_LIMITS,
+        stdin: process.stdin,
+        output,
+        observers: [],
+        onSourceError: (_source, error) => {
+          throw error;
+        },
+        parallel: { minBytes: 0, blockBytes: 64 * 1024 },
+      },
+      newStats(),
+    );
+    expect(written.worker).toBeGreaterThan(10);
+    expect(written.here).toBeGreaterThan(10);
+    expect(Math.abs(written.worker - written.here)).toBeLessThanOrEqual(written.worker / 2);
+  });
+
   // The report command reads through runBatch with no event output: its aggregator sees the same events.
   it('gives the report the same figures through the workers', async () => {
-    const file = path.join(dir, 'nginx.log');
+    const file = nginxLog();
     const report = async (parallel: { minBytes: number; blockBytes: number } | false) => {
       const aggregator = new ReportAggregator();
       const stats = newStats();
