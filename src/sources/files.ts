@@ -4,7 +4,6 @@ import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { ConfigError } from '../errors.js';
-import type { GunzipJob, GunzipMessage } from './gunzip-worker.js';
 
 /** Big reads: fewer chunks, fewer calls per byte; the scanner's cost per chunk is a few strings. */
 export const READ_CHUNK_BYTES = 1024 * 1024;
@@ -98,6 +97,17 @@ export function batchSource(
   }
   return { name, commit, chunks: () => fileChunks(path) };
 }
+
+/** What the reading thread asks the inflating thread (gunzip-worker.ts) for. */
+export interface GunzipJob {
+  path: string;
+  /** Bytes per buffer handed over, and how many buffers exist (in flight or being filled). */
+  bufferBytes: number;
+  buffers: number;
+}
+
+/** What the inflating thread sends: a filled buffer (moved, not copied), the end, or why it failed. */
+export type GunzipMessage = { bytes: ArrayBuffer; length: number } | { end: true } | { error: string };
 
 /**
  * A `.gz` file's bytes as a worker thread inflates them, in a few 1 MiB buffers that go back and forth

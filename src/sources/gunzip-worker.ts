@@ -2,18 +2,7 @@
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import zlib from 'node:zlib';
-import { GUNZIP_CHUNK_BYTES, GZIP_READ_BYTES } from './files.js';
-
-/** What the reading thread asks for. */
-export interface GunzipJob {
-  path: string;
-  /** Bytes per buffer handed over, and how many buffers exist (in flight or being filled). */
-  bufferBytes: number;
-  buffers: number;
-}
-
-/** What this thread sends: a filled buffer (moved, not copied), the end, or why it failed. */
-export type GunzipMessage = { bytes: ArrayBuffer; length: number } | { end: true } | { error: string };
+import { GUNZIP_CHUNK_BYTES, type GunzipJob, type GunzipMessage, GZIP_READ_BYTES } from './files.js';
 
 const job = workerData as GunzipJob;
 const port = parentPort as NonNullable<typeof parentPort>;
