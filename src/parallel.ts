@@ -128,10 +128,13 @@ class BlockWorker {
       if (message.result) waiter?.resolve(message.result);
       else waiter?.reject(new Error(message.error));
     });
-    this.worker.on('error', (error) => {
+    const fail = (error: Error) => {
       for (const waiter of this.waiting.values()) waiter.reject(error);
       this.waiting.clear();
-    });
+    };
+    this.worker.on('error', fail);
+    // A thread that ends with blocks still asked of it (killed for its memory, say) must not leave the run waiting.
+    this.worker.on('exit', (code) => fail(new Error(`the worker thread stopped (exit code ${code})`)));
   }
 
   frame(block: Block): Promise<WrittenBlock> {
