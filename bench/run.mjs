@@ -4,7 +4,7 @@
 //
 // Options: --lines N (default 1000000; the README's figures use 5000000), --dir DIR (corpora are kept
 // there and reused), --shapes nginx,json,docker,cri,multiline,sdk, --no-mtail, --no-micro, --no-follow,
-// --no-floor (the nginx corpus with --threads 1, gzipped, and Node's read and gunzip floors).
+// --no-floor (the nginx corpus with --threads 1, two such runs at once, gzipped, and Node's read and gunzip floors).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -54,8 +54,8 @@ async function warm(file) {
 }
 
 /** Runs the CLI with events to /dev/null and metrics to a file; figures come from its summary. */
-function runCli(file, extra = []) {
-  const metricsFile = path.join(values.dir, 'bench.prom');
+function runCli(file, extra = [], metricsName = 'bench.prom') {
+  const metricsFile = path.join(values.dir, metricsName);
   const args = [cli, '--no-progress', ...extra, file];
   const withMetrics = spawnSyncHelp().includes('--metrics-file');
   if (withMetrics) args.splice(1, 0, '--metrics-file', metricsFile);
@@ -204,11 +204,21 @@ const median = (runs) => [...runs].sort((a, b) => a.wall - b.wall)[Math.floor(ru
 if (nginxFile && !values['no-floor']) {
   // Interleaved, three rounds, medians: subjects compared with each other see the same load.
   const gz = await gzipped(nginxFile);
-  const runs = { one: [], two: [], floor: [], zipped: [], gunzip: [] };
+  const runs = { one: [], two: [], pair: [], floor: [], zipped: [], gunzip: [] };
   for (let round = 0; round < 3; round++) {
     await warm(nginxFile);
     runs.two.push(await runCli(nginxFile));
     runs.one.push(await runCli(nginxFile, ['--threads', '1']));
+    // Two one-thread runs at once: what this machine's two cores give two readers that share nothing.
+    const pair = await Promise.all([
+      runCli(nginxFile, ['--threads', '1'], 'bench-a.prom'),
+      runCli(nginxFile, ['--threads', '1'], 'bench-b.prom'),
+    ]);
+    runs.pair.push({
+      ...pair[0],
+      wall: Math.max(pair[0].wall, pair[1].wall),
+      cpu: pair[0].cpu + pair[1].cpu,
+    });
     runs.floor.push(nodeFloor(nginxFile));
     await warm(gz);
     runs.zipped.push(await runCli(gz));
@@ -219,9 +229,18 @@ if (nginxFile && !values['no-floor']) {
   const floor = floorRow('Node: read + count newlines (median of 3)', median(runs.floor));
   const zipped = cliRow('nginx .gz (median of 3)', median(runs.zipped), nginxFile);
   const gunzip = floorRow('Node: gunzip + count newlines (median of 3)', median(runs.gunzip));
-  rows.push(two, one, floor, zipped, gunzip, {
+  const pairRun = median(runs.pair);
+  const pair = {
+    ...floorRow('two --threads 1 runs at once, both lines counted (median of 3)', {
+      ...pairRun,
+      lines: 2 * pairRun.lines,
+    }),
+    'peak RSS MiB': '',
+  };
+  rows.push(two, one, pair, floor, zipped, gunzip, {
     subject:
-      `ratios: 2 threads / 1 thread ${(two['lines/s'] / one['lines/s']).toFixed(2)}x, ` +
+      `ratios: 2 threads / 1 thread ${(two['lines/s'] / one['lines/s']).toFixed(2)}x ` +
+      `(two runs at once / one run ${(pair['lines/s'] / one['lines/s']).toFixed(2)}x: the machine's own), ` +
       `.gz / gunzip-only ${(zipped['lines/s'] / gunzip['lines/s']).toFixed(2)}x`,
   });
 }
