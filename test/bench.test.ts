@@ -71,7 +71,9 @@ describe('npm run bench', () => {
     expect(out).not.toContain('mtail (peer)');
     // The machine's own figure beside the two-thread ratio: two one-thread runs at once.
     expect(out).toMatch(/'two --threads 1 runs at once, both lines counted \(median of 3\)' +│ 40000 /);
-    expect(out).toMatch(/2 threads \/ 1 thread [\d.]+x \(two runs at once \/ one run [\d.]+x: the machine's own\)/);
+    expect(out).toMatch(
+      /2 threads \/ 1 thread [\d.]+x \(two runs at once \/ one run [\d.]+x: the machine's own\)/,
+    );
   }, 60_000);
 });
 
