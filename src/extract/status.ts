@@ -10,7 +10,8 @@ function digitsAt(line: string, at: number): number {
   const a = line.charCodeAt(at) - 48;
   const b = line.charCodeAt(at + 1) - 48;
   const c = line.charCodeAt(at + 2) - 48;
-  if (a < 1 || a > 5 || b < 0 || b > 9 || c < 0 || c > 9) return 0;
+  // Written so that a digit past the end (NaN) fails too: a status cut short is not read.
+  if (!(a >= 1 && a <= 5 && b >= 0 && b <= 9 && c >= 0 && c <= 9)) return 0;
   return a * 100 + b * 10 + c;
 }
 

@@ -472,7 +472,8 @@ function digitsAt(buf: Buffer, end: number, p: number): number {
   const a = byteAt(buf, end, p) - 48;
   const b = byteAt(buf, end, p + 1) - 48;
   const c = byteAt(buf, end, p + 2) - 48;
-  if (a < 1 || a > 5 || b < 0 || b > 9 || c < 0 || c > 9) return 0;
+  // A digit past the line's end is NaN, which fails: a status cut short is not read (as extract/status.ts).
+  if (!(a >= 1 && a <= 5 && b >= 0 && b <= 9 && c >= 0 && c <= 9)) return 0;
   return a * 100 + b * 10 + c;
 }
 
