@@ -198,6 +198,54 @@ describe('chunk scanner', () => {
     );
   });
 
+  // A JSON line's status is read after the first `"status":`, else `"http_status":`, else `"DownstreamStatus":`
+  // (every `":` checked 16 places at a time in quiet-lines.wat): the keys and their near misses at any place of
+  // a step, values cut short or not numbers, keys in any order, and a CR before the newline.
+  const json = fc.record({
+    lines: fc.array(
+      fc
+        .array(
+          fc.constantFrom(
+            '"status":',
+            '"http_status":',
+            '"DownstreamStatus":',
+            '"Status":',
+            'status":',
+            '"status"',
+            '"Downstream',
+            'Status":',
+            ':',
+            '"',
+            ' ',
+            '404',
+            '5',
+            '20',
+            'x',
+            ',',
+            '"k":"v"',
+            '\r',
+          ),
+          { maxLength: 24 },
+        )
+        .map((parts) => `{${parts.join('')}`),
+      { maxLength: 30 },
+    ),
+    sizes: fc.array(fc.integer({ min: 1, max: 512 }), { minLength: 1, maxLength: 4 }),
+  });
+
+  it('counts the status of any JSON line as the line-by-line framer does', () => {
+    fc.assert(
+      fc.property(json, ({ lines, sizes }) => {
+        const bytes = Buffer.from(`plain first line\n${lines.join('\n')}\n`, 'latin1');
+        const want = lineByLine(bytes, DEFAULT_LIMITS);
+        for (const chunks of [[bytes], cut(bytes, sizes)]) {
+          expect(scanned(chunks, DEFAULT_LIMITS).stats).toEqual(want.stats);
+        }
+      }),
+      { numRuns: 500, seed: 19 },
+    );
+  });
+
   it('carries the assembly of quiet-lines.wat (npm run wasm)', () => {
     const check = spawnSync(process.execPath, ['scripts/assemble-wasm.mjs', '--check'], {
       cwd: path.join(import.meta.dirname, '..'),

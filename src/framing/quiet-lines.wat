@@ -123,9 +123,92 @@
       (then (return (i32.const 0))))
     (local.get $class))
 
+  ;; The status class of a JSON line [$start, $end) as extract/status.ts reads one: after the first `"status":`,
+  ;; else the first `"http_status":`, else the first `"DownstreamStatus":`, an optional space, an optional quote,
+  ;; then three digits (the first 1 to 5); else 0. Every key ends with `":`: the pairs are found 16 places at a
+  ;; time and each is checked against the three names; the first `"status":` ends the search.
+  (func $jsonStatusClass (param $start i32) (param $end i32) (result i32)
+    (local $p i32) (local $mask i32) (local $q i32) (local $k i32) (local $status i32) (local $http i32)
+    (local $down i32) (local $class i32)
+    (local.set $status (i32.const -1))
+    (local.set $http (i32.const -1))
+    (local.set $down (i32.const -1))
+    (local.set $p (local.get $start))
+    (block $done
+      (loop $step
+        (br_if $done (i32.ge_u (i32.add (local.get $p) (i32.const 1)) (local.get $end)))
+        (local.set $mask
+          (i8x16.bitmask
+            (v128.and
+              (i8x16.eq (v128.load (local.get $p)) (i8x16.splat (i32.const 34)))
+              (i8x16.eq (v128.load offset=1 (local.get $p)) (i8x16.splat (i32.const 58))))))
+        (block $checked
+          (loop $candidate
+            (br_if $checked (i32.eqz (local.get $mask)))
+            ;; $q: the quote that closes a key; its colon must be on the line.
+            (local.set $q (i32.add (local.get $p) (i32.ctz (local.get $mask))))
+            (br_if $done (i32.ge_u (i32.add (local.get $q) (i32.const 1)) (local.get $end)))
+            ;; `"status":` starts 7 bytes before $q: `"status"` is one 8-byte load.
+            (local.set $k (i32.sub (local.get $q) (i32.const 7)))
+            (if
+              (i32.and
+                (i32.ge_s (local.get $k) (local.get $start))
+                (i64.eq (i64.load (local.get $k)) (i64.const 0x2273757461747322)))
+              (then
+                (local.set $status (i32.add (local.get $q) (i32.const 2)))
+                (br $done)))
+            ;; `"http_status":` starts 12 bytes before: `"http_st`, then `atus`.
+            (local.set $k (i32.sub (local.get $q) (i32.const 12)))
+            (if
+              (i32.and
+                (i32.lt_s (local.get $http) (i32.const 0))
+                (i32.and
+                  (i32.ge_s (local.get $k) (local.get $start))
+                  (i32.and
+                    (i64.eq (i64.load (local.get $k)) (i64.const 0x74735f7074746822))
+                    (i32.eq (i32.load offset=8 (local.get $k)) (i32.const 0x73757461)))))
+              (then (local.set $http (i32.add (local.get $q) (i32.const 2)))))
+            ;; `"DownstreamStatus":` starts 17 bytes before: `"Downstr`, `eamStatu`, then `s`.
+            (local.set $k (i32.sub (local.get $q) (i32.const 17)))
+            (if
+              (i32.and
+                (i32.lt_s (local.get $down) (i32.const 0))
+                (i32.and
+                  (i32.ge_s (local.get $k) (local.get $start))
+                  (i32.and
+                    (i64.eq (i64.load (local.get $k)) (i64.const 0x7274736e776f4422))
+                    (i32.and
+                      (i64.eq (i64.load offset=8 (local.get $k)) (i64.const 0x75746174536d6165))
+                      (i32.eq (i32.load8_u offset=16 (local.get $k)) (i32.const 115))))))
+              (then (local.set $down (i32.add (local.get $q) (i32.const 2)))))
+            (local.set $mask (i32.and (local.get $mask) (i32.sub (local.get $mask) (i32.const 1))))
+            (br $candidate)))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $step)))
+    ;; Where the value starts, after the key of the highest rank found.
+    (local.set $p
+      (select (local.get $status)
+        (select (local.get $http) (local.get $down) (i32.ge_s (local.get $http) (i32.const 0)))
+        (i32.ge_s (local.get $status) (i32.const 0))))
+    (if (i32.lt_s (local.get $p) (i32.const 0)) (then (return (i32.const 0))))
+    (if (i32.and (i32.lt_u (local.get $p) (local.get $end)) (i32.eq (i32.load8_u (local.get $p)) (i32.const 32)))
+      (then (local.set $p (i32.add (local.get $p) (i32.const 1)))))
+    (if (i32.and (i32.lt_u (local.get $p) (local.get $end)) (i32.eq (i32.load8_u (local.get $p)) (i32.const 34)))
+      (then (local.set $p (i32.add (local.get $p) (i32.const 1)))))
+    (if (i32.gt_u (i32.add (local.get $p) (i32.const 3)) (local.get $end)) (then (return (i32.const 0))))
+    (local.set $class (i32.sub (i32.load8_u (local.get $p)) (i32.const 48)))
+    (if
+      (i32.or
+        (i32.gt_u (i32.sub (local.get $class) (i32.const 1)) (i32.const 4))
+        (i32.or
+          (i32.gt_u (i32.sub (i32.load8_u offset=1 (local.get $p)) (i32.const 48)) (i32.const 9))
+          (i32.gt_u (i32.sub (i32.load8_u offset=2 (local.get $p)) (i32.const 48)) (i32.const 9))))
+      (then (return (i32.const 0))))
+    (local.get $class))
+
   ;; Counts the quiet lines from $pos on and returns where it stopped: at the first line that is not whole
-  ;; before $end, holds a marker, is longer than $max, or needs the JS path's look (a JSON line, a line ending
-  ;; with `{`, one starting with `\tstatus c` or `Tracebac`).
+  ;; before $end, holds a marker, is longer than $max, or needs the JS path's look (a line ending with `{`, one
+  ;; starting with `\tstatus c` or `Tracebac`). A line starting with `{` has its status read as JSON.
   (func (export "quiet") (param $pos i32) (param $end i32) (param $max i32) (result i32)
     (local $nl i32) (local $lineEnd i32) (local $first i32) (local $slot i32) (local $lines i32)
     (local $lastStart i32) (local $lastEnd i32) (local $olderStart i32) (local $olderEnd i32) (local $marked i32)
@@ -145,7 +228,6 @@
               (then (local.set $lineEnd (i32.sub (local.get $nl) (i32.const 1)))))))
         (br_if $stop (i32.gt_u (i32.sub (local.get $lineEnd) (local.get $pos)) (local.get $max)))
         (local.set $first (i32.load8_u (local.get $pos)))
-        (br_if $stop (i32.eq (local.get $first) (i32.const 123)))
         (if (i32.gt_u (local.get $lineEnd) (local.get $pos))
           (then
             (br_if $stop (i32.eq (i32.load8_u (i32.sub (local.get $lineEnd) (i32.const 1))) (i32.const 123)))
@@ -154,7 +236,12 @@
                 (i32.eq (local.get $first) (i32.const 9))
                 (i64.eq (i64.load offset=1 (local.get $pos)) (i64.const 0x6320737574617473))))
             (br_if $stop (i64.eq (i64.load (local.get $pos)) (i64.const 0x6361626563617254)))))
-        (local.set $slot (i32.shl (call $statusClass (local.get $pos) (local.get $lineEnd)) (i32.const 2)))
+        (local.set $slot
+          (i32.shl
+            (if (result i32) (i32.eq (local.get $first) (i32.const 123))
+              (then (call $jsonStatusClass (local.get $pos) (local.get $lineEnd)))
+              (else (call $statusClass (local.get $pos) (local.get $lineEnd))))
+            (i32.const 2)))
         (i32.store (local.get $slot) (i32.add (i32.load (local.get $slot)) (i32.const 1)))
         (local.set $olderStart (local.get $lastStart))
         (local.set $olderEnd (local.get $lastEnd))
