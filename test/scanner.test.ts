@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, type FramingLimits } from '../src/config.js';
 import type { LogRecord } from '../src/extract/types.js';
 import { Framer } from '../src/framing/framer.js';
+import { QuietLines } from '../src/framing/quiet-lines.js';
 import { ChunkScanner } from '../src/framing/scanner.js';
 import { newStats, type PipelineStats } from '../src/stats.js';
 import { cut } from './helpers/pipeline.js';
@@ -244,6 +245,86 @@ describe('chunk scanner', () => {
       }),
       { numRuns: 500, seed: 19 },
     );
+  });
+
+  // A CRI line's content starts after the tag that follows its second space (quiet-lines.wat finds it too):
+  // prefixes with spaces missing or doubled, tags other than F and P, a tag with nothing after it, and contents
+  // that send a line to the JS path.
+  const criLines = fc.record({
+    lines: fc.array(
+      fc
+        .array(
+          fc.constantFrom(
+            '2026-11-24T10:00:00.1Z',
+            ' ',
+            ' ',
+            'stdout',
+            'F',
+            'P',
+            'x',
+            '{"status":404}',
+            '{"status":200}',
+            '"GET / HTTP/1.1" 200 1',
+            '\tstatus code: ',
+            'Traceback (',
+            '{',
+            '\r',
+          ),
+          { maxLength: 10 },
+        )
+        .map((parts) => parts.join('')),
+      { maxLength: 30 },
+    ),
+    sizes: fc.array(fc.integer({ min: 1, max: 512 }), { minLength: 1, maxLength: 4 }),
+  });
+
+  it('reads CRI lines of any prefix as the line-by-line framer does', () => {
+    fc.assert(
+      fc.property(criLines, ({ lines, sizes }) => {
+        const bytes = Buffer.from(`2026-11-24T10:00:00.1Z stdout F first\n${lines.join('\n')}\n`, 'latin1');
+        const want = lineByLine(bytes, DEFAULT_LIMITS);
+        for (const chunks of [[bytes], cut(bytes, sizes)]) {
+          expect(scanned(chunks, DEFAULT_LIMITS)).toEqual(want);
+        }
+      }),
+      { numRuns: 500, seed: 23 },
+    );
+  });
+
+  // The lines the WebAssembly loop counts itself, the JS path never seeing them: plain access lines, JSON lines,
+  // and whole CRI lines; it stops at a CRI partial line, which the framer must join.
+  it.each([
+    [
+      'plain access lines',
+      false,
+      '1.2.3.4 - - [24/Nov/2026:10:00:00 +0000] "GET /a HTTP/1.1" 404 12 "-" "ua"',
+      4,
+    ],
+    ['JSON lines', false, '{"time":"2026-11-24T10:00:00Z","status":503,"path":"/a"}', 5],
+    ['CRI lines', true, '2026-11-24T10:00:00.1Z stdout F 1.2.3.4 - - "GET /a HTTP/1.1" 200 1 "-" "ua"', 2],
+    ['CRI lines of JSON', true, '2026-11-24T10:00:00.1Z stdout F {"http_status":"301"}', 3],
+    // Only the content is read: a status key in the prefix is not the line's.
+    ['CRI lines of JSON, a status key in the prefix', true, '"status":404 stdout F {"status":200}', 2],
+  ] as const)('counts %s in the WebAssembly loop', (_name, cri, line, cls) => {
+    const buf = Buffer.from(`${line}\n`.repeat(20), 'latin1');
+    const loop = new QuietLines();
+    loop.load(buf, 0);
+    expect(loop.run(0, 1024, cri)).toBe(buf.length);
+    expect(loop.lines).toBe(20);
+    const byClass = new Float64Array(6);
+    loop.drain(byClass);
+    expect(byClass[cls]).toBe(20);
+  });
+
+  it('stops the WebAssembly loop at a CRI partial line', () => {
+    const whole = '2026-11-24T10:00:00.1Z stdout F 1.2.3.4 "GET /a HTTP/1.1" 200 1\n';
+    const buf = Buffer.from(`${whole}${whole}2026-11-24T10:00:00.1Z stdout P part\n${whole}`, 'latin1');
+    const loop = new QuietLines();
+    loop.load(buf, 0);
+    expect(loop.run(0, 1024, true)).toBe(2 * whole.length);
+    expect(loop.lines).toBe(2);
+    expect(loop.stoppedAtMarker).toBe(false);
+    loop.drain(new Float64Array(6));
   });
 
   it('carries the assembly of quiet-lines.wat (npm run wasm)', () => {

@@ -9,7 +9,7 @@ const PAGE = 64 * 1024;
 
 interface Kernel {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
-  quiet(pos: number, end: number, max: number): number;
+  quiet(pos: number, end: number, max: number, cri: number): number;
 }
 
 // The part of the WebAssembly API used here (@types/node 20 does not declare it).
@@ -51,10 +51,11 @@ export class QuietLines {
   /**
    * Counts quiet lines from `pos` (a line start) and returns where it stopped: at a line that is not whole in
    * the chunk, holds a marker (`stoppedAtMarker`), is longer than `maxLineBytes`, or must take the JS path.
+   * With `cri`, the lines are CRI lines: a partial one (tag `P`) stops it too.
    */
-  run(pos: number, maxLineBytes: number): number {
+  run(pos: number, maxLineBytes: number, cri: boolean): number {
     const shift = this.shift;
-    return kernel.quiet(pos + shift, this.end + shift, maxLineBytes) - shift;
+    return kernel.quiet(pos + shift, this.end + shift, maxLineBytes, cri ? 1 : 0) - shift;
   }
 
   /** Whether the last `run` stopped at a line with a marker (`Error`, `error`, `xception`) in it. */

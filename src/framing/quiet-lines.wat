@@ -206,11 +206,35 @@
       (then (return (i32.const 0))))
     (local.get $class))
 
+  ;; Where the content of a CRI line [$start, $end) starts (`<time> <stream> <F|P> <content>`), as
+  ;; container.ts's criContentStart finds it: after the tag that follows the second space; -1 when the line is
+  ;; not one (it may start one past $end: a tag with nothing after it).
+  (func $criContent (param $start i32) (param $end i32) (result i32)
+    (local $sp2 i32) (local $tag i32)
+    (local.set $sp2
+      (call $find
+        (i32.add (call $find (local.get $start) (local.get $end) (i32.const 32)) (i32.const 1))
+        (local.get $end) (i32.const 32)))
+    (if (i32.ge_u (local.get $sp2) (local.get $end)) (then (return (i32.const -1))))
+    (local.set $tag
+      (select (i32.load8_u offset=1 (local.get $sp2)) (i32.const -1)
+        (i32.lt_u (i32.add (local.get $sp2) (i32.const 1)) (local.get $end))))
+    (if (i32.and (i32.ne (local.get $tag) (i32.const 70)) (i32.ne (local.get $tag) (i32.const 80)))
+      (then (return (i32.const -1))))
+    (if
+      (i32.and
+        (i32.gt_u (local.get $end) (i32.add (local.get $sp2) (i32.const 2)))
+        (i32.ne (i32.load8_u offset=2 (local.get $sp2)) (i32.const 32)))
+      (then (return (i32.const -1))))
+    (i32.add (local.get $sp2) (i32.const 3)))
+
   ;; Counts the quiet lines from $pos on and returns where it stopped: at the first line that is not whole
   ;; before $end, holds a marker, is longer than $max, or needs the JS path's look (a line ending with `{`, one
-  ;; starting with `\tstatus c` or `Tracebac`). A line starting with `{` has its status read as JSON.
-  (func (export "quiet") (param $pos i32) (param $end i32) (param $max i32) (result i32)
-    (local $nl i32) (local $lineEnd i32) (local $first i32) (local $slot i32) (local $lines i32)
+  ;; whose content starts with `\tstatus c` or `Tracebac`). A content starting with `{` has its status read as
+  ;; JSON. With $cri, lines are CRI lines: each content is read after its prefix, and a partial line (tag `P`)
+  ;; or one that is not CRI stops the loop too.
+  (func (export "quiet") (param $pos i32) (param $end i32) (param $max i32) (param $cri i32) (result i32)
+    (local $nl i32) (local $lineEnd i32) (local $content i32) (local $first i32) (local $slot i32) (local $lines i32)
     (local $lastStart i32) (local $lastEnd i32) (local $olderStart i32) (local $olderEnd i32) (local $marked i32)
     (block $stop
       (loop $line
@@ -227,20 +251,31 @@
             (if (i32.eq (i32.load8_u (i32.sub (local.get $nl) (i32.const 1))) (i32.const 13))
               (then (local.set $lineEnd (i32.sub (local.get $nl) (i32.const 1)))))))
         (br_if $stop (i32.gt_u (i32.sub (local.get $lineEnd) (local.get $pos)) (local.get $max)))
-        (local.set $first (i32.load8_u (local.get $pos)))
-        (if (i32.gt_u (local.get $lineEnd) (local.get $pos))
+        (local.set $content (local.get $pos))
+        (if (local.get $cri)
           (then
-            (br_if $stop (i32.eq (i32.load8_u (i32.sub (local.get $lineEnd) (i32.const 1))) (i32.const 123)))
+            (local.set $content (call $criContent (local.get $pos) (local.get $lineEnd)))
+            (br_if $stop (i32.lt_s (local.get $content) (i32.const 0)))
+            ;; A partial line (`P`) is the framer's to join.
+            (br_if $stop (i32.ne (i32.load8_u (i32.sub (local.get $content) (i32.const 2))) (i32.const 70)))))
+        (br_if $stop
+          (i32.and
+            (i32.gt_u (local.get $lineEnd) (local.get $pos))
+            (i32.eq (i32.load8_u (i32.sub (local.get $lineEnd) (i32.const 1))) (i32.const 123))))
+        (local.set $first (i32.const -1))
+        (if (i32.lt_u (local.get $content) (local.get $lineEnd))
+          (then
+            (local.set $first (i32.load8_u (local.get $content)))
             (br_if $stop
               (i32.and
                 (i32.eq (local.get $first) (i32.const 9))
-                (i64.eq (i64.load offset=1 (local.get $pos)) (i64.const 0x6320737574617473))))
-            (br_if $stop (i64.eq (i64.load (local.get $pos)) (i64.const 0x6361626563617254)))))
+                (i64.eq (i64.load offset=1 (local.get $content)) (i64.const 0x6320737574617473))))
+            (br_if $stop (i64.eq (i64.load (local.get $content)) (i64.const 0x6361626563617254)))))
         (local.set $slot
           (i32.shl
             (if (result i32) (i32.eq (local.get $first) (i32.const 123))
-              (then (call $jsonStatusClass (local.get $pos) (local.get $lineEnd)))
-              (else (call $statusClass (local.get $pos) (local.get $lineEnd))))
+              (then (call $jsonStatusClass (local.get $content) (local.get $lineEnd)))
+              (else (call $statusClass (local.get $content) (local.get $lineEnd))))
             (i32.const 2)))
         (i32.store (local.get $slot) (i32.add (i32.load (local.get $slot)) (i32.const 1)))
         (local.set $olderStart (local.get $lastStart))

@@ -214,22 +214,27 @@ export class ChunkScanner {
     let pos = from;
     let previous = this.lastLineStart - base;
     let older = this.olderLineStart - base;
-    // Where the next marker starts, once looked for: plain lines have the WebAssembly loop look instead.
+    // Where the next marker starts, once looked for: plain and CRI lines have the WebAssembly loop look instead.
     let hit = -1;
     let loaded = false;
     for (;;) {
-      // Runs of quiet access-log lines are counted 16 bytes at a step; the line it stops at comes here.
+      // Runs of quiet plain and CRI lines are counted 16 bytes at a step; the line it stops at comes here.
       let marked: boolean | undefined;
-      if (wholeChunk && this.fast === 'plain') {
+      if (wholeChunk && (this.fast === 'plain' || this.fast === 'cri')) {
         if (!loaded) {
           this.quietLines.load(buf, from);
           loaded = true;
         }
         const run = this.quietLines;
-        const stop = run.run(pos, max);
+        const cri = this.fast === 'cri';
+        const stop = run.run(pos, max, cri);
         if (stop > pos) {
-          if (run.lines >= 2) this.note(buf, run.olderStart, run.olderEnd, 0);
-          this.note(buf, run.lastStart, run.lastEnd, 0);
+          // The framer remembers a CRI line with where its content starts.
+          const content = (start: number, end: number) =>
+            cri ? criContentStart(buf, start, end) - start : 0;
+          if (run.lines >= 2)
+            this.note(buf, run.olderStart, run.olderEnd, content(run.olderStart, run.olderEnd));
+          this.note(buf, run.lastStart, run.lastEnd, content(run.lastStart, run.lastEnd));
           this.quiet += run.lines - Math.min(run.lines, 2);
           older = run.lines >= 2 ? run.olderStart : previous;
           previous = run.lastStart;
