@@ -292,36 +292,67 @@ describe('chunk scanner', () => {
   });
 
   // The lines the WebAssembly loop counts itself, the JS path never seeing them: plain access lines, JSON lines,
-  // and whole CRI lines; it stops at a CRI partial line, which the framer must join.
+  // whole CRI lines and whole Docker records (whose status the framer does not count).
+  const DOCKER = (content: string) =>
+    JSON.stringify({ log: `${content}\n`, stream: 'stdout', time: '2026-11-24T10:00:00Z' });
   it.each([
     [
       'plain access lines',
-      false,
+      'plain',
       '1.2.3.4 - - [24/Nov/2026:10:00:00 +0000] "GET /a HTTP/1.1" 404 12 "-" "ua"',
       4,
     ],
-    ['JSON lines', false, '{"time":"2026-11-24T10:00:00Z","status":503,"path":"/a"}', 5],
-    ['CRI lines', true, '2026-11-24T10:00:00.1Z stdout F 1.2.3.4 - - "GET /a HTTP/1.1" 200 1 "-" "ua"', 2],
-    ['CRI lines of JSON', true, '2026-11-24T10:00:00.1Z stdout F {"http_status":"301"}', 3],
+    ['JSON lines', 'plain', '{"time":"2026-11-24T10:00:00Z","status":503,"path":"/a"}', 5],
+    ['CRI lines', 'cri', '2026-11-24T10:00:00.1Z stdout F 1.2.3.4 - - "GET /a HTTP/1.1" 200 1 "-" "ua"', 2],
+    ['CRI lines of JSON', 'cri', '2026-11-24T10:00:00.1Z stdout F {"http_status":"301"}', 3],
     // Only the content is read: a status key in the prefix is not the line's.
-    ['CRI lines of JSON, a status key in the prefix', true, '"status":404 stdout F {"status":200}', 2],
-  ] as const)('counts %s in the WebAssembly loop', (_name, cri, line, cls) => {
+    ['CRI lines of JSON, a status key in the prefix', 'cri', '"status":404 stdout F {"status":200}', 2],
+    // No class: the framer counts no request of a Docker record.
+    ['Docker records', 'docker', DOCKER('{"status":404,"request":"GET /a HTTP/1.1"}'), -1],
+  ] as const)('counts %s in the WebAssembly loop', (_name, format, line, cls) => {
     const buf = Buffer.from(`${line}\n`.repeat(20), 'latin1');
     const loop = new QuietLines();
     loop.load(buf, 0);
-    expect(loop.run(0, 1024, cri)).toBe(buf.length);
+    expect(loop.run(0, 1024, format)).toBe(buf.length);
     expect(loop.lines).toBe(20);
     const byClass = new Float64Array(6);
     loop.drain(byClass);
-    expect(byClass[cls]).toBe(20);
+    expect([...byClass]).toEqual([0, 1, 2, 3, 4, 5].map((c) => (c === cls ? 20 : 0)));
   });
 
-  it('stops the WebAssembly loop at a CRI partial line', () => {
-    const whole = '2026-11-24T10:00:00.1Z stdout F 1.2.3.4 "GET /a HTTP/1.1" 200 1\n';
-    const buf = Buffer.from(`${whole}${whole}2026-11-24T10:00:00.1Z stdout P part\n${whole}`, 'latin1');
+  // Where the framer must look: a CRI partial line (to join), a Docker record cut in two (no `\n","` on the
+  // line), one whose content ends with `{` (util.inspect's object after a stack), or starts like aws-sdk-go's
+  // status line (an escaped tab).
+  it.each([
+    [
+      'a CRI partial line',
+      'cri',
+      '2026-11-24T10:00:00.1Z stdout F 1.2.3.4 "GET /a HTTP/1.1" 200 1',
+      '2026-11-24T10:00:00.1Z stdout P part',
+    ],
+    [
+      'a Docker record cut in two',
+      'docker',
+      DOCKER('GET /a 200'),
+      JSON.stringify({ log: 'part', stream: 'stdout' }),
+    ],
+    [
+      'a Docker content ending with {',
+      'docker',
+      DOCKER('GET /a 200'),
+      DOCKER('    at de_NoSuchKey (x.js:1:1) {'),
+    ],
+    [
+      'a Docker content of a status line',
+      'docker',
+      DOCKER('GET /a 200'),
+      DOCKER('\tstatus code: 404, request id: 1'),
+    ],
+  ] as const)('stops the WebAssembly loop at %s', (_name, format, quiet, stop) => {
+    const buf = Buffer.from(`${quiet}\n${quiet}\n${stop}\n${quiet}\n`, 'latin1');
     const loop = new QuietLines();
     loop.load(buf, 0);
-    expect(loop.run(0, 1024, true)).toBe(2 * whole.length);
+    expect(loop.run(0, 1024, format)).toBe(2 * (quiet.length + 1));
     expect(loop.lines).toBe(2);
     expect(loop.stoppedAtMarker).toBe(false);
     loop.drain(new Float64Array(6));

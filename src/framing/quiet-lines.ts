@@ -1,5 +1,9 @@
 // The chunk scanner's inner loop for quiet access-log lines, in WebAssembly (quiet-lines.wat): one instance per thread.
+import type { ContainerFormat } from './container.js';
 import { QUIET_LINES_WASM } from './quiet-lines-wasm.js';
+
+/** The loop's format numbers. */
+const FORMATS: readonly ContainerFormat[] = ['plain', 'cri', 'docker'];
 
 /** Where a chunk's bytes go in the module's memory (below: the counts and the last call's result). */
 const DATA = 64;
@@ -9,7 +13,7 @@ const PAGE = 64 * 1024;
 
 interface Kernel {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
-  quiet(pos: number, end: number, max: number, cri: number): number;
+  quiet(pos: number, end: number, max: number, format: number): number;
 }
 
 // The part of the WebAssembly API used here (@types/node 20 does not declare it).
@@ -51,11 +55,11 @@ export class QuietLines {
   /**
    * Counts quiet lines from `pos` (a line start) and returns where it stopped: at a line that is not whole in
    * the chunk, holds a marker (`stoppedAtMarker`), is longer than `maxLineBytes`, or must take the JS path.
-   * With `cri`, the lines are CRI lines: a partial one (tag `P`) stops it too.
+   * CRI lines: a partial one (tag `P`) stops it too; Docker lines: one that is not a whole record does.
    */
-  run(pos: number, maxLineBytes: number, cri: boolean): number {
+  run(pos: number, maxLineBytes: number, format: ContainerFormat): number {
     const shift = this.shift;
-    return kernel.quiet(pos + shift, this.end + shift, maxLineBytes, cri ? 1 : 0) - shift;
+    return kernel.quiet(pos + shift, this.end + shift, maxLineBytes, FORMATS.indexOf(format)) - shift;
   }
 
   /** Whether the last `run` stopped at a line with a marker (`Error`, `error`, `xception`) in it. */

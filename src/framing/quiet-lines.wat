@@ -228,12 +228,63 @@
       (then (return (i32.const -1))))
     (i32.add (local.get $sp2) (i32.const 3)))
 
+  ;; Whether a Docker json-file line [$start, $end) is a whole record the framer would pass over: its content
+  ;; ends (`\n","` stands on the line) and does not end with `{` (no `{\` two bytes before a `","stream"`, as
+  ;; the JS path looks for in the line's last bytes; looked for anywhere here, which only stops more often).
+  (func $dockerWhole (param $start i32) (param $end i32) (result i32)
+    (local $p i32) (local $ends i32) (local $opens i32) (local $q i32) (local $whole i32) (local $v0 v128)
+    (local $v1 v128)
+    (local.set $p (local.get $start))
+    (block $done
+      (loop $step
+        (br_if $done (i32.ge_u (i32.add (local.get $p) (i32.const 1)) (local.get $end)))
+        (local.set $v0 (v128.load (local.get $p)))
+        (local.set $v1 (v128.load offset=1 (local.get $p)))
+        (local.set $ends
+          (i8x16.bitmask
+            (v128.and
+              (i8x16.eq (local.get $v0) (i8x16.splat (i32.const 92)))
+              (i8x16.eq (local.get $v1) (i8x16.splat (i32.const 110))))))
+        (local.set $opens
+          (i8x16.bitmask
+            (v128.and
+              (i8x16.eq (local.get $v0) (i8x16.splat (i32.const 123)))
+              (i8x16.eq (local.get $v1) (i8x16.splat (i32.const 92))))))
+        (block $checked
+          (loop $candidate
+            (br_if $checked (i32.eqz (local.get $ends)))
+            (local.set $q (i32.add (local.get $p) (i32.ctz (local.get $ends))))
+            (br_if $checked (i32.ge_u (local.get $q) (local.get $end)))
+            (if
+              (i32.and
+                (i32.eq (i32.load16_u offset=2 (local.get $q)) (i32.const 0x2c22))
+                (i32.eq (i32.load8_u offset=4 (local.get $q)) (i32.const 34)))
+              (then (local.set $whole (i32.const 1))))
+            (local.set $ends (i32.and (local.get $ends) (i32.sub (local.get $ends) (i32.const 1))))
+            (br $candidate)))
+        (block $checked
+          (loop $candidate
+            (br_if $checked (i32.eqz (local.get $opens)))
+            (local.set $q (i32.add (local.get $p) (i32.ctz (local.get $opens))))
+            (br_if $checked (i32.ge_u (local.get $q) (local.get $end)))
+            (if
+              (i32.and
+                (i64.eq (i64.load offset=3 (local.get $q)) (i64.const 0x6165727473222c22))
+                (i32.eq (i32.load16_u offset=11 (local.get $q)) (i32.const 0x226d)))
+              (then (return (i32.const 0))))
+            (local.set $opens (i32.and (local.get $opens) (i32.sub (local.get $opens) (i32.const 1))))
+            (br $candidate)))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $step)))
+    (local.get $whole))
+
   ;; Counts the quiet lines from $pos on and returns where it stopped: at the first line that is not whole
   ;; before $end, holds a marker, is longer than $max, or needs the JS path's look (a line ending with `{`, one
   ;; whose content starts with `\tstatus c` or `Tracebac`). A content starting with `{` has its status read as
-  ;; JSON. With $cri, lines are CRI lines: each content is read after its prefix, and a partial line (tag `P`)
-  ;; or one that is not CRI stops the loop too.
-  (func (export "quiet") (param $pos i32) (param $end i32) (param $max i32) (param $cri i32) (result i32)
+  ;; JSON. $format 1: CRI lines, each content read after its prefix; a partial line (tag `P`) or one that is not
+  ;; CRI stops the loop too. $format 2: Docker json-file lines, whose status the framer does not count; one
+  ;; that is not a whole record, or whose content starts with an escaped `\tstatus`, stops it.
+  (func (export "quiet") (param $pos i32) (param $end i32) (param $max i32) (param $format i32) (result i32)
     (local $nl i32) (local $lineEnd i32) (local $content i32) (local $first i32) (local $slot i32) (local $lines i32)
     (local $lastStart i32) (local $lastEnd i32) (local $olderStart i32) (local $olderEnd i32) (local $marked i32)
     (block $stop
@@ -252,12 +303,21 @@
               (then (local.set $lineEnd (i32.sub (local.get $nl) (i32.const 1)))))))
         (br_if $stop (i32.gt_u (i32.sub (local.get $lineEnd) (local.get $pos)) (local.get $max)))
         (local.set $content (local.get $pos))
-        (if (local.get $cri)
+        (if (i32.eq (local.get $format) (i32.const 1))
           (then
             (local.set $content (call $criContent (local.get $pos) (local.get $lineEnd)))
             (br_if $stop (i32.lt_s (local.get $content) (i32.const 0)))
             ;; A partial line (`P`) is the framer's to join.
             (br_if $stop (i32.ne (i32.load8_u (i32.sub (local.get $content) (i32.const 2))) (i32.const 70)))))
+        (if (i32.eq (local.get $format) (i32.const 2))
+          (then
+            (br_if $stop (i32.eqz (call $dockerWhole (local.get $pos) (local.get $lineEnd))))
+            ;; The content starts after `{"log":"`.
+            (local.set $content (i32.add (local.get $pos) (i32.const 8)))
+            (br_if $stop
+              (i32.and
+                (i32.lt_u (local.get $content) (local.get $lineEnd))
+                (i64.eq (i64.load (local.get $content)) (i64.const 0x737574617473745c))))))
         (br_if $stop
           (i32.and
             (i32.gt_u (local.get $lineEnd) (local.get $pos))
@@ -271,11 +331,15 @@
                 (i32.eq (local.get $first) (i32.const 9))
                 (i64.eq (i64.load offset=1 (local.get $content)) (i64.const 0x6320737574617473))))
             (br_if $stop (i64.eq (i64.load (local.get $content)) (i64.const 0x6361626563617254)))))
+        ;; Class 0, never drained, for a Docker line.
         (local.set $slot
           (i32.shl
-            (if (result i32) (i32.eq (local.get $first) (i32.const 123))
-              (then (call $jsonStatusClass (local.get $content) (local.get $lineEnd)))
-              (else (call $statusClass (local.get $content) (local.get $lineEnd))))
+            (if (result i32) (i32.eq (local.get $format) (i32.const 2))
+              (then (i32.const 0))
+              (else
+                (if (result i32) (i32.eq (local.get $first) (i32.const 123))
+                  (then (call $jsonStatusClass (local.get $content) (local.get $lineEnd)))
+                  (else (call $statusClass (local.get $content) (local.get $lineEnd))))))
             (i32.const 2)))
         (i32.store (local.get $slot) (i32.add (i32.load (local.get $slot)) (i32.const 1)))
         (local.set $olderStart (local.get $lastStart))

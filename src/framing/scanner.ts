@@ -214,28 +214,33 @@ export class ChunkScanner {
     let pos = from;
     let previous = this.lastLineStart - base;
     let older = this.olderLineStart - base;
-    // Where the next marker starts, once looked for: plain and CRI lines have the WebAssembly loop look instead.
+    // Where the next marker starts, once looked for: the WebAssembly loop looks instead on a whole chunk.
     let hit = -1;
     let loaded = false;
     for (;;) {
-      // Runs of quiet plain and CRI lines are counted 16 bytes at a step; the line it stops at comes here.
+      // Runs of quiet lines are counted 16 bytes at a step; the line it stops at comes here.
       let marked: boolean | undefined;
-      if (wholeChunk && (this.fast === 'plain' || this.fast === 'cri')) {
+      const format = this.fast;
+      if (wholeChunk && format !== undefined) {
         if (!loaded) {
           this.quietLines.load(buf, from);
           loaded = true;
         }
         const run = this.quietLines;
-        const cri = this.fast === 'cri';
-        const stop = run.run(pos, max, cri);
+        const stop = run.run(pos, max, format);
         if (stop > pos) {
-          // The framer remembers a CRI line with where its content starts.
-          const content = (start: number, end: number) =>
-            cri ? criContentStart(buf, start, end) - start : 0;
-          if (run.lines >= 2)
-            this.note(buf, run.olderStart, run.olderEnd, content(run.olderStart, run.olderEnd));
-          this.note(buf, run.lastStart, run.lastEnd, content(run.lastStart, run.lastEnd));
-          this.quiet += run.lines - Math.min(run.lines, 2);
+          if (format === 'docker') {
+            // The framer neither counts nor remembers a complete Docker record without a marker.
+            this.quiet += run.lines;
+          } else {
+            // The framer remembers a CRI line with where its content starts.
+            const content = (start: number, end: number) =>
+              format === 'cri' ? criContentStart(buf, start, end) - start : 0;
+            if (run.lines >= 2)
+              this.note(buf, run.olderStart, run.olderEnd, content(run.olderStart, run.olderEnd));
+            this.note(buf, run.lastStart, run.lastEnd, content(run.lastStart, run.lastEnd));
+            this.quiet += run.lines - Math.min(run.lines, 2);
+          }
           older = run.lines >= 2 ? run.olderStart : previous;
           previous = run.lastStart;
           pos = stop;
