@@ -10,8 +10,7 @@ import { ChunkScanner } from './framing/scanner.js';
 import { spliceLineNumbers, type UnnumberedLines } from './sinks/events.js';
 import type { ObservedEvent } from './sinks/observed.js';
 import { rangeSource, readBuffer } from './sources/files.js';
-import type { PipelineStats } from './stats.js';
-import { addStats } from './stats.js';
+import { addStats, type PipelineStats } from './stats.js';
 
 /** The worker's young generation, as the bin's --max-semi-space-size keeps this thread's: bounds its RSS. */
 const WORKER_YOUNG_MB = 12;
@@ -191,11 +190,12 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
   const worker = new BlockWorker();
   const buffers = [readBuffer(), readBuffer()];
   try {
-    let workers: { index: number; result: Promise<WrittenBlock> } | undefined;
+    // The block the worker thread is framing, and its result to come.
+    let atWorker: { index: number; result: Promise<WrittenBlock> } | undefined;
     for (const block of blocks) {
-      if (workers?.index === block.index) {
-        const result = await workers.result;
-        workers = undefined;
+      if (atWorker?.index === block.index) {
+        const result = await atWorker.result;
+        atWorker = undefined;
         if (framer.heldSince === undefined && !result.state.reachedBack) {
           const base = framer.lines;
           addStats(stats, result.stats);
@@ -209,7 +209,7 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
           const result = worker.frame(next);
           // Read once this block is framed; a rejection must not go unhandled meanwhile.
           result.catch(() => {});
-          workers = { index: next.index, result };
+          atWorker = { index: next.index, result };
         }
       }
       await frameInOrder(block, framer, buffers, run);

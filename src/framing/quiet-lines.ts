@@ -1,4 +1,4 @@
-// The chunk scanner's inner loop for quiet access-log lines, in WebAssembly (quiet-lines.wat): one instance per thread.
+// The chunk scanner's inner loop for quiet lines (plain, CRI, Docker), in WebAssembly (quiet-lines.wat): one instance per thread.
 import type { ContainerFormat } from './container.js';
 import { QUIET_LINES_WASM } from './quiet-lines-wasm.js';
 

@@ -176,11 +176,11 @@ function writeBatch(
 export function linesPrinter(
   output: WritableOutput,
   stats: PipelineStats,
-): (text: Uint8Array, count: number) => Promise<void> {
-  return (text, count) =>
+): (lines: Uint8Array, count: number) => Promise<void> {
+  return (lines, count) =>
     new Promise((resolve, reject) => {
       if (count === 0) return resolve();
-      writeBatch(output, text, count, stats, (error) => (error ? reject(error) : resolve()));
+      writeBatch(output, lines, count, stats, (error) => (error ? reject(error) : resolve()));
     });
 }
 
