@@ -44,22 +44,50 @@ function clfToIso(text: string): string | undefined {
   const m = CLF_TIME.exec(text);
   const month = m && MONTHS[m[2] as string];
   if (!m || !month) return undefined;
-  return isoOrUndefined(`${m[3]}-${month}-${m[1]}T${m[4]}:${m[5]}:${m[6]}${m[7]}${m[8]}:${m[9]}`);
+  // A zero offset is written as UTC: the text is then what toISOString writes, when it is a real time.
+  const zone = m[8] === '00' && m[9] === '00' ? '.000Z' : `${m[7]}${m[8]}:${m[9]}`;
+  return isoOrUndefined(`${m[3]}-${month}-${m[1]}T${m[4]}:${m[5]}:${m[6]}${zone}`);
 }
 
 /** The first ISO-8601-like timestamp in `text`, as UTC ISO 8601; a time with no zone is taken as UTC. */
 export function parseIsoTime(text: string): string | undefined {
   const m = ISO_TIME.exec(text);
   if (!m) return undefined;
-  const fraction = m[3] ? `.${m[3].slice(0, 3).padEnd(3, '0')}` : '';
+  const fraction = `.${(m[3] ?? '').slice(0, 3).padEnd(3, '0')}`;
   let zone = m[4] ?? 'Z';
   if (zone.length === 5) zone = `${zone.slice(0, 3)}:${zone.slice(3)}`;
   return isoOrUndefined(`${m[1]}T${m[2]}${fraction}${zone}`);
 }
 
+// Days in each month of a common year; February has one more in a leap year.
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The number of two digits at `at`. */
+function twoDigits(text: string, at: number): number {
+  return (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
+}
+
+/**
+ * Whether `text`, a time Date.parse accepted, is already what toISOString writes for it: `YYYY-MM-DDTHH:mm:
+ * ss.sssZ` with an hour below 24 and a day its month has (Date.parse takes `T24:00` and February 30 and moves
+ * them on to the next day).
+ */
+function writtenAsIso(text: string): boolean {
+  if (text.length !== 24 || text.charCodeAt(23) !== 90 || text.charCodeAt(19) !== 46) return false;
+  if (text.charCodeAt(10) !== 84 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return false;
+  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58 || twoDigits(text, 11) > 23) return false;
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return twoDigits(text, 8) <= (MONTH_DAYS[month - 1] as number) + (month === 2 && leap ? 1 : 0);
+}
+
+/** A time as toISOString writes it, or undefined when Date.parse refuses it. */
 function isoOrUndefined(text: string): string | undefined {
   const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  if (Number.isNaN(ms)) return undefined;
+  // Most times are written so already (JSON logs, UTC access logs): a Date and its text are not made again.
+  return writtenAsIso(text) ? text : new Date(ms).toISOString();
 }
 
 /** A time value from a JSON field: ISO string, CLF string, or epoch seconds/milliseconds. */
