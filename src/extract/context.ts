@@ -128,8 +128,18 @@ export function textLineContext(line: string): LineContext {
 
 type JsonObject = Record<string, unknown>;
 
+/** A field's name, and its parts when it names a nested field (`response.status`): split once, not per body. */
+interface FieldName {
+  name: string;
+  path: readonly string[] | undefined;
+}
+
+function fieldNames(names: readonly string[]): readonly FieldName[] {
+  return names.map((name) => ({ name, path: name.includes('.') ? name.split('.') : undefined }));
+}
+
 // Field names seen in nginx JSON formats, Traefik, Envoy, Caddy, ECS and app loggers; nearest object first.
-const TIME_FIELDS = [
+const TIME_FIELDS = fieldNames([
   'time',
   'timestamp',
   '@timestamp',
@@ -138,8 +148,8 @@ const TIME_FIELDS = [
   'time_local',
   'StartUTC',
   'datetime',
-];
-const STATUS_FIELDS = [
+]);
+const STATUS_FIELDS = fieldNames([
   'status',
   'http_status',
   'status_code',
@@ -149,9 +159,15 @@ const STATUS_FIELDS = [
   'response.status_code',
   'http.response.status_code',
   'response_code',
-];
-const METHOD_FIELDS = ['method', 'request_method', 'RequestMethod', 'http.request.method', 'request.method'];
-const PATH_FIELDS = [
+]);
+const METHOD_FIELDS = fieldNames([
+  'method',
+  'request_method',
+  'RequestMethod',
+  'http.request.method',
+  'request.method',
+]);
+const PATH_FIELDS = fieldNames([
   'path',
   'uri',
   'request_uri',
@@ -160,9 +176,9 @@ const PATH_FIELDS = [
   'request.uri',
   'request.path',
   'url.path',
-];
-const HOST_FIELDS = ['host', 'http_host', 'RequestHost', 'server_name', 'request.host'];
-const CLIENT_FIELDS = [
+]);
+const HOST_FIELDS = fieldNames(['host', 'http_host', 'RequestHost', 'server_name', 'request.host']);
+const CLIENT_FIELDS = fieldNames([
   'remote_addr',
   'client_ip',
   'ClientHost',
@@ -170,35 +186,43 @@ const CLIENT_FIELDS = [
   'clientip',
   'remote_ip',
   'client.ip',
-];
-const AGENT_FIELDS = [
+]);
+const AGENT_FIELDS = fieldNames([
   'http_user_agent',
   'user_agent',
   'userAgent',
   'request_User-Agent',
   'user_agent.original',
-];
-const DURATION_FIELDS = ['request_time', 'duration', 'Duration', 'latency', 'elapsed', 'response_time'];
+]);
+const REQUEST_FIELDS = fieldNames(['request']);
+const DURATION_FIELDS = fieldNames([
+  'request_time',
+  'duration',
+  'Duration',
+  'latency',
+  'elapsed',
+  'response_time',
+]);
 
 /** The first field of `names` (nearest object first) whose value `accept` takes: `url` as an object is no path. */
 function field(
   objects: readonly JsonObject[],
-  names: readonly string[],
+  names: readonly FieldName[],
   accept: (value: unknown) => boolean = (v) => typeof v === 'string' || typeof v === 'number',
 ): { name: string; value: unknown } | undefined {
   for (const obj of objects) {
-    for (const name of names) {
+    for (const { name, path } of names) {
       let value: unknown = obj[name];
-      if (value === undefined && name.includes('.')) value = dotted(obj, name);
+      if (value === undefined && path !== undefined) value = dotted(obj, path);
       if (value !== '' && value !== '-' && accept(value)) return { name, value };
     }
   }
   return undefined;
 }
 
-function dotted(obj: JsonObject, path: string): unknown {
+function dotted(obj: JsonObject, path: readonly string[]): unknown {
   let cur: unknown = obj;
-  for (const part of path.split('.')) {
+  for (const part of path) {
     if (cur === null || typeof cur !== 'object') return undefined;
     cur = (cur as JsonObject)[part];
   }
@@ -219,14 +243,14 @@ function parseDuration(name: string, value: unknown): number | undefined {
 /** Context from the JSON objects that enclose a body, nearest first. */
 export function jsonContext(objects: readonly JsonObject[]): LineContext {
   const request: RequestInfo = {};
-  const str = (names: readonly string[]) =>
+  const str = (names: readonly FieldName[]) =>
     field(objects, names, (v) => typeof v === 'string')?.value as string | undefined;
   const status = parseStatus(field(objects, STATUS_FIELDS)?.value);
   if (status !== undefined) request.status = status;
   let method = str(METHOD_FIELDS);
   let path = str(PATH_FIELDS);
   // nginx's `$request`: "GET /bucket/key HTTP/1.1"
-  const requestLine = str(['request']);
+  const requestLine = str(REQUEST_FIELDS);
   if (requestLine && (!method || !path)) {
     const m = /^([A-Z]+) (\S+)/.exec(requestLine);
     method ??= m?.[1];
