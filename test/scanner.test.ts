@@ -140,6 +140,29 @@ const input = fc
     return { bytes, limits, sizes };
   });
 
+/** Lines of `parts` joined in any order: the shapes the status and prefix properties build from. */
+const linesOf = (parts: readonly string[], maxParts: number, prefix = '') =>
+  fc.record({
+    lines: fc.array(
+      fc
+        .array(fc.constantFrom(...parts), { maxLength: maxParts })
+        .map((picked) => `${prefix}${picked.join('')}`),
+      { maxLength: 30 },
+    ),
+    sizes: fc.array(fc.integer({ min: 1, max: 512 }), { minLength: 1, maxLength: 4 }),
+  });
+
+/** The scanner over `text` whole and cut at `sizes` gives the counters (or, `whole`, everything) of the line-by-line framer. */
+function expectAsLineByLine(text: string, sizes: number[], whole: boolean): void {
+  const bytes = Buffer.from(text, 'latin1');
+  const want = lineByLine(bytes, DEFAULT_LIMITS);
+  for (const chunks of [[bytes], cut(bytes, sizes)]) {
+    const got = scanned(chunks, DEFAULT_LIMITS);
+    if (whole) expect(got).toEqual(want);
+    else expect(got.stats).toEqual(want.stats);
+  }
+}
+
 const FORMATS = path.join(import.meta.dirname, 'fixtures/formats');
 
 describe('chunk scanner', () => {
@@ -189,11 +212,7 @@ describe('chunk scanner', () => {
   it('counts the status of any quote-laden access line as the line-by-line framer does', () => {
     fc.assert(
       fc.property(quoted, ({ lines, sizes }) => {
-        const bytes = Buffer.from(`plain first line\n${lines.join('\n')}\n`, 'latin1');
-        const want = lineByLine(bytes, DEFAULT_LIMITS);
-        for (const chunks of [[bytes], cut(bytes, sizes)]) {
-          expect(scanned(chunks, DEFAULT_LIMITS).stats).toEqual(want.stats);
-        }
+        expectAsLineByLine(`plain first line\n${lines.join('\n')}\n`, sizes, false);
       }),
       { numRuns: 500, seed: 17 },
     );
@@ -202,46 +221,35 @@ describe('chunk scanner', () => {
   // A JSON line's status is read after the first `"status":`, else `"http_status":`, else `"DownstreamStatus":`
   // (every `":` checked 16 places at a time in quiet-lines.wat): the keys and their near misses at any place of
   // a step, values cut short or not numbers, keys in any order, and a CR before the newline.
-  const json = fc.record({
-    lines: fc.array(
-      fc
-        .array(
-          fc.constantFrom(
-            '"status":',
-            '"http_status":',
-            '"DownstreamStatus":',
-            '"Status":',
-            'status":',
-            '"status"',
-            '"Downstream',
-            'Status":',
-            ':',
-            '"',
-            ' ',
-            '404',
-            '5',
-            '20',
-            'x',
-            ',',
-            '"k":"v"',
-            '\r',
-          ),
-          { maxLength: 24 },
-        )
-        .map((parts) => `{${parts.join('')}`),
-      { maxLength: 30 },
-    ),
-    sizes: fc.array(fc.integer({ min: 1, max: 512 }), { minLength: 1, maxLength: 4 }),
-  });
+  const json = linesOf(
+    [
+      '"status":',
+      '"http_status":',
+      '"DownstreamStatus":',
+      '"Status":',
+      'status":',
+      '"status"',
+      '"Downstream',
+      'Status":',
+      ':',
+      '"',
+      ' ',
+      '404',
+      '5',
+      '20',
+      'x',
+      ',',
+      '"k":"v"',
+      '\r',
+    ],
+    24,
+    '{',
+  );
 
   it('counts the status of any JSON line as the line-by-line framer does', () => {
     fc.assert(
       fc.property(json, ({ lines, sizes }) => {
-        const bytes = Buffer.from(`plain first line\n${lines.join('\n')}\n`, 'latin1');
-        const want = lineByLine(bytes, DEFAULT_LIMITS);
-        for (const chunks of [[bytes], cut(bytes, sizes)]) {
-          expect(scanned(chunks, DEFAULT_LIMITS).stats).toEqual(want.stats);
-        }
+        expectAsLineByLine(`plain first line\n${lines.join('\n')}\n`, sizes, false);
       }),
       { numRuns: 500, seed: 19 },
     );
@@ -250,42 +258,30 @@ describe('chunk scanner', () => {
   // A CRI line's content starts after the tag that follows its second space (quiet-lines.wat finds it too):
   // prefixes with spaces missing or doubled, tags other than F and P, a tag with nothing after it, and contents
   // that send a line to the JS path.
-  const criLines = fc.record({
-    lines: fc.array(
-      fc
-        .array(
-          fc.constantFrom(
-            '2026-11-24T10:00:00.1Z',
-            ' ',
-            ' ',
-            'stdout',
-            'F',
-            'P',
-            'x',
-            '{"status":404}',
-            '{"status":200}',
-            '"GET / HTTP/1.1" 200 1',
-            '\tstatus code: ',
-            'Traceback (',
-            '{',
-            '\r',
-          ),
-          { maxLength: 10 },
-        )
-        .map((parts) => parts.join('')),
-      { maxLength: 30 },
-    ),
-    sizes: fc.array(fc.integer({ min: 1, max: 512 }), { minLength: 1, maxLength: 4 }),
-  });
+  const criLines = linesOf(
+    [
+      '2026-11-24T10:00:00.1Z',
+      ' ',
+      ' ',
+      'stdout',
+      'F',
+      'P',
+      'x',
+      '{"status":404}',
+      '{"status":200}',
+      '"GET / HTTP/1.1" 200 1',
+      '\tstatus code: ',
+      'Traceback (',
+      '{',
+      '\r',
+    ],
+    10,
+  );
 
   it('reads CRI lines of any prefix as the line-by-line framer does', () => {
     fc.assert(
       fc.property(criLines, ({ lines, sizes }) => {
-        const bytes = Buffer.from(`2026-11-24T10:00:00.1Z stdout F first\n${lines.join('\n')}\n`, 'latin1');
-        const want = lineByLine(bytes, DEFAULT_LIMITS);
-        for (const chunks of [[bytes], cut(bytes, sizes)]) {
-          expect(scanned(chunks, DEFAULT_LIMITS)).toEqual(want);
-        }
+        expectAsLineByLine(`2026-11-24T10:00:00.1Z stdout F first\n${lines.join('\n')}\n`, sizes, true);
       }),
       { numRuns: 500, seed: 23 },
     );
