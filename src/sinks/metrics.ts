@@ -68,8 +68,14 @@ export class ExporterMetrics {
   private readonly byBucket: Counter<'bucket' | 'class'> | undefined;
   private readonly unknownOverflow: Counter;
   private readonly bucketOverflow: Counter;
-  /** Series by the event's code, status and category; `other` series by their labels. */
-  private readonly errorSeries = new Map<string, ErrorSeries>();
+  /**
+   * Series by the event's code, then by its status and category (a code comes with one or two): no key string
+   * is built and hashed per event. `other` series by their labels.
+   */
+  private readonly errorSeries = new Map<
+    string,
+    { status: number | null; category: string; series: ErrorSeries }[]
+  >();
   private readonly otherSeries = new Map<string, ErrorSeries>();
   /** Every series in the order its first error came: the order the counter shows them in. */
   private readonly seriesInOrder: ErrorSeries[] = [];
@@ -163,8 +169,14 @@ export class ExporterMetrics {
    * exemplar's timestamp is the time its counter was read after the error.
    */
   observe = (event: ObservedEvent): void => {
-    const key = `${event.code}\u0000${event.status}\u0000${event.category}`;
-    let series = this.errorSeries.get(key);
+    const ofCode = this.errorSeries.get(event.code);
+    let series: ErrorSeries | undefined;
+    if (ofCode !== undefined)
+      for (const known of ofCode)
+        if (known.status === event.status && known.category === event.category) {
+          series = known.series;
+          break;
+        }
     if (series === undefined) {
       const code = this.codeLabel(event);
       const status = event.status === null ? 'unknown' : String(event.status);
@@ -177,7 +189,13 @@ export class ExporterMetrics {
           `${status}\u0000${event.class}\u0000${event.category}`,
           labels,
         );
-      } else series = this.seriesOf(this.errorSeries, key, labels);
+      } else {
+        series = { labels, count: 0, requestId: undefined };
+        this.seriesInOrder.push(series);
+        const entry = { status: event.status, category: event.category, series };
+        if (ofCode === undefined) this.errorSeries.set(event.code, [entry]);
+        else ofCode.push(entry);
+      }
     }
     series.count++;
     const requestId = event.requestId;

@@ -3,18 +3,26 @@ import type { PipelineStats } from '../stats.js';
 import type { ObservedEvent } from './observed.js';
 
 export class Summary {
-  private readonly byCodeStatus = new Map<string, { code: string; status: number | null; count: number }>();
+  /** Rows by code, then one per status (a code comes with one or two): no key string is built per event. */
+  private readonly byCode = new Map<string, { code: string; status: number | null; count: number }[]>();
 
   observe = (event: ObservedEvent): void => {
-    const key = `${event.code}\u0000${event.status}`;
-    const row = this.byCodeStatus.get(key);
-    if (row) row.count++;
-    else this.byCodeStatus.set(key, { code: event.code, status: event.status, count: 1 });
+    const rows = this.byCode.get(event.code);
+    if (rows === undefined) {
+      this.byCode.set(event.code, [{ code: event.code, status: event.status, count: 1 }]);
+      return;
+    }
+    for (const row of rows)
+      if (row.status === event.status) {
+        row.count++;
+        return;
+      }
+    rows.push({ code: event.code, status: event.status, count: 1 });
   };
 
   /** Rows by count, most first; `code|status` → count, as the peer tools' truth files have it. */
   rows(): { code: string; status: number | null; count: number }[] {
-    return [...this.byCodeStatus.values()].sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
+    return [...this.byCode.values()].flat().sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
   }
 
   render(stats: PipelineStats, sources: number, seconds: number): string {
