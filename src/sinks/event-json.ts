@@ -113,6 +113,23 @@ const NATIVE_KEYS = [
   'request',
 ] as const;
 
+/**
+ * The JSON of the fields whose values recur, as the same few strings run after run (class, category, the
+ * catalogue's description, the source): looked up, not tested and quoted again. Only strings with nothing to
+ * escape are kept (an escaped one must still mark the line as escaped), and a bounded number of them.
+ */
+const recurringTexts = new Map<string, string>();
+const MAX_RECURRING_TEXTS = 1024;
+
+function recurring(v: unknown): string {
+  if (typeof v !== 'string') return present(v);
+  let text = recurringTexts.get(v);
+  if (text !== undefined) return text;
+  text = jsonString(v);
+  if (!escaped && recurringTexts.size < MAX_RECURRING_TEXTS) recurringTexts.set(v, text);
+  return text;
+}
+
 /** A field that must be there: a value JSON.stringify would leave out breaks the fixed layout. */
 function present(v: unknown): string {
   if (typeof v === 'string') return jsonString(v);
@@ -127,7 +144,7 @@ function nativeJson(e: OssErrorEvent): string | undefined {
   const keys = Object.keys(e);
   if (keys.length < NATIVE_KEYS.length) return undefined;
   for (let i = 0; i < NATIVE_KEYS.length; i++) if (keys[i] !== NATIVE_KEYS[i]) return undefined;
-  let out = `{"code":${present(e.code)},"status":${present(e.status)},"message":${present(e.message)},"resource":${present(e.resource)},"requestId":${present(e.requestId)},"bucket":${present(e.bucket)},"key":${present(e.key)},"class":${present(e.class)},"category":${present(e.category)},"known":${present(e.known)},"description":${present(e.description)},"details":${present(e.details)},"time":${present(e.time)},"source":${present(e.source)},"line":${present(e.line)},"request":${present(e.request)}`;
+  let out = `{"code":${present(e.code)},"status":${present(e.status)},"message":${present(e.message)},"resource":${present(e.resource)},"requestId":${present(e.requestId)},"bucket":${present(e.bucket)},"key":${present(e.key)},"class":${recurring(e.class)},"category":${recurring(e.category)},"known":${present(e.known)},"description":${recurring(e.description)},"details":${present(e.details)},"time":${present(e.time)},"source":${recurring(e.source)},"line":${present(e.line)},"request":${present(e.request)}`;
   for (let i = NATIVE_KEYS.length; i < keys.length; i++) {
     const key = keys[i] as string;
     const text = value((e as unknown as Record<string, unknown>)[key], 1);
