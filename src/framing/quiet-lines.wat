@@ -103,25 +103,30 @@
         (br $step)))
     (local.get $end))
 
-  ;; The status class (1 to 5) of the line [$start, $end) as extract/status.ts reads a combined-format line:
-  ;; after the first `" ` that follows the first quote, three digits (the first 1 to 5) and a space; else 0.
-  (func $statusClass (param $start i32) (param $end i32) (result i32)
-    (local $open i32) (local $close i32) (local $class i32)
-    (local.set $open (call $find (local.get $start) (local.get $end) (i32.const 34)))
-    (if (i32.ge_u (local.get $open) (local.get $end)) (then (return (i32.const 0))))
-    (local.set $close (call $quoteSpace (i32.add (local.get $open) (i32.const 1)) (local.get $end)))
-    (if (i32.ge_u (i32.add (local.get $close) (i32.const 5)) (local.get $end)) (then (return (i32.const 0))))
-    (if (i32.ne (i32.load8_u offset=5 (local.get $close)) (i32.const 32)) (then (return (i32.const 0))))
-    (local.set $class (i32.sub (i32.load8_u offset=2 (local.get $close)) (i32.const 48)))
+  ;; The class (1 to 5) of the status whose three digits stand at $p (the first 1 to 5), else 0.
+  (func $digitsClass (param $p i32) (result i32)
+    (local $class i32)
+    (local.set $class (i32.sub (i32.load8_u (local.get $p)) (i32.const 48)))
     ;; Unsigned compares: a byte below '0' wraps to a large number.
     (if
       (i32.or
         (i32.gt_u (i32.sub (local.get $class) (i32.const 1)) (i32.const 4))
         (i32.or
-          (i32.gt_u (i32.sub (i32.load8_u offset=3 (local.get $close)) (i32.const 48)) (i32.const 9))
-          (i32.gt_u (i32.sub (i32.load8_u offset=4 (local.get $close)) (i32.const 48)) (i32.const 9))))
+          (i32.gt_u (i32.sub (i32.load8_u offset=1 (local.get $p)) (i32.const 48)) (i32.const 9))
+          (i32.gt_u (i32.sub (i32.load8_u offset=2 (local.get $p)) (i32.const 48)) (i32.const 9))))
       (then (return (i32.const 0))))
     (local.get $class))
+
+  ;; The status class (1 to 5) of the line [$start, $end) as extract/status.ts reads a combined-format line:
+  ;; after the first `" ` that follows the first quote, three digits (the first 1 to 5) and a space; else 0.
+  (func $statusClass (param $start i32) (param $end i32) (result i32)
+    (local $open i32) (local $close i32)
+    (local.set $open (call $find (local.get $start) (local.get $end) (i32.const 34)))
+    (if (i32.ge_u (local.get $open) (local.get $end)) (then (return (i32.const 0))))
+    (local.set $close (call $quoteSpace (i32.add (local.get $open) (i32.const 1)) (local.get $end)))
+    (if (i32.ge_u (i32.add (local.get $close) (i32.const 5)) (local.get $end)) (then (return (i32.const 0))))
+    (if (i32.ne (i32.load8_u offset=5 (local.get $close)) (i32.const 32)) (then (return (i32.const 0))))
+    (call $digitsClass (i32.add (local.get $close) (i32.const 2))))
 
   ;; The status class of a JSON line [$start, $end) as extract/status.ts reads one: after the first `"status":`,
   ;; else the first `"http_status":`, else the first `"DownstreamStatus":`, an optional space, an optional quote,
@@ -129,7 +134,7 @@
   ;; time and each is checked against the three names; the first `"status":` ends the search.
   (func $jsonStatusClass (param $start i32) (param $end i32) (result i32)
     (local $p i32) (local $mask i32) (local $q i32) (local $k i32) (local $status i32) (local $http i32)
-    (local $down i32) (local $class i32)
+    (local $down i32)
     (local.set $status (i32.const -1))
     (local.set $http (i32.const -1))
     (local.set $down (i32.const -1))
@@ -196,15 +201,7 @@
     (if (i32.and (i32.lt_u (local.get $p) (local.get $end)) (i32.eq (i32.load8_u (local.get $p)) (i32.const 34)))
       (then (local.set $p (i32.add (local.get $p) (i32.const 1)))))
     (if (i32.gt_u (i32.add (local.get $p) (i32.const 3)) (local.get $end)) (then (return (i32.const 0))))
-    (local.set $class (i32.sub (i32.load8_u (local.get $p)) (i32.const 48)))
-    (if
-      (i32.or
-        (i32.gt_u (i32.sub (local.get $class) (i32.const 1)) (i32.const 4))
-        (i32.or
-          (i32.gt_u (i32.sub (i32.load8_u offset=1 (local.get $p)) (i32.const 48)) (i32.const 9))
-          (i32.gt_u (i32.sub (i32.load8_u offset=2 (local.get $p)) (i32.const 48)) (i32.const 9))))
-      (then (return (i32.const 0))))
-    (local.get $class))
+    (call $digitsClass (local.get $p)))
 
   ;; Where the content of a CRI line [$start, $end) starts (`<time> <stream> <F|P> <content>`), as
   ;; container.ts's criContentStart finds it: after the tag that follows the second space; -1 when the line is
