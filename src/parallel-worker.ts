@@ -1,10 +1,10 @@
 // The worker thread's part of a large file: frames, extracts and writes the events of one block at a time.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { extractBatch } from './drive.js';
 import type { LogRecord } from './extract/types.js';
 import { Framer } from './framing/framer.js';
 import { ChunkScanner } from './framing/scanner.js';
-import type { Block, WrittenBlock } from './parallel.js';
+import { AT_WORKER, type Block, claim, type WorkerAnswer, type WrittenBlock } from './parallel.js';
 import { UnnumberedWriter } from './sinks/events.js';
 import { observedFields } from './sinks/observed.js';
 import { rangeSource, readBuffer } from './sources/files.js';
@@ -51,18 +51,26 @@ async function writeBlock(block: Block, buffers: readonly Buffer[]): Promise<Wri
 /** The read buffers of every block: blocks are framed one at a time, in the order sent. */
 const buffers = [readBuffer(), readBuffer()];
 
+const { claims } = workerData as { claims: Int32Array };
+
 let queue = Promise.resolve();
 parentPort?.on('message', (block: Block) => {
-  queue = queue.then(() =>
-    writeBlock(block, buffers).then(
+  queue = queue.then(() => {
+    // This thread may have framed the block already, in order, when the worker came late to it.
+    if (!claim(claims, block.index, AT_WORKER)) {
+      parentPort?.postMessage({ index: block.index, taken: true } satisfies WorkerAnswer);
+      return;
+    }
+    return writeBlock(block, buffers).then(
       (result) =>
         parentPort?.postMessage(
-          { result },
+          { index: block.index, result } satisfies WorkerAnswer,
           result.lines
             ? [result.lines.bytes.buffer as ArrayBuffer, result.lines.marks.buffer as ArrayBuffer]
             : [],
         ),
-      (error: Error) => parentPort?.postMessage({ error: error.message, index: block.index }),
-    ),
-  );
+      (error: Error) =>
+        parentPort?.postMessage({ index: block.index, error: error.message } satisfies WorkerAnswer),
+    );
+  });
 });

@@ -14,6 +14,8 @@ import { addStats, type PipelineStats } from './stats.js';
 
 /** The worker's young generation, as the bin's --max-semi-space-size keeps this thread's: bounds its RSS. */
 const WORKER_YOUNG_MB = 12;
+/** How many of its blocks the worker may frame before this thread has come to the first of them. */
+const WORKER_AHEAD = 2;
 
 /** One block of a file: whole lines from `start` to `end` (both line starts, or the end of the file). */
 export interface Block {
@@ -112,20 +114,40 @@ async function blocksOf(
   }
 }
 
-/** The worker thread, which frames the blocks sent to it one at a time, in order. */
-class BlockWorker {
-  private readonly worker = new Worker(new URL('./parallel-worker.js', import.meta.url), {
-    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
-  });
-  private waiting = new Map<number, { resolve: (r: WrittenBlock) => void; reject: (e: Error) => void }>();
+/**
+ * Who frames each block, one Int32 per block in memory both threads see: a block is framed by the thread that
+ * claims it first (compare-and-swap from FREE), so this thread can take back a block the worker has not started.
+ */
+export const FREE = 0;
+export const HERE = 1;
+export const AT_WORKER = 2;
 
-  constructor() {
-    this.worker.on('message', (message: { result?: WrittenBlock; error?: string; index: number }) => {
-      const index = message.result?.index ?? message.index;
-      const waiter = this.waiting.get(index);
-      this.waiting.delete(index);
-      if (message.result) waiter?.resolve(message.result);
-      else waiter?.reject(new Error(message.error));
+/** Claims a block for one thread: false when the other thread had claimed it. */
+export function claim(claims: Int32Array, index: number, by: typeof HERE | typeof AT_WORKER): boolean {
+  return Atomics.compareExchange(claims, index, FREE, by) === FREE;
+}
+
+/** What the worker answers for a block sent to it: its result, or that this thread had claimed it first. */
+export type WorkerAnswer = { index: number; result?: WrittenBlock; taken?: true; error?: string };
+
+/** The worker thread, which frames the blocks sent to it one at a time, in order, unless this thread took them. */
+class BlockWorker {
+  private readonly worker: Worker;
+  private waiting = new Map<
+    number,
+    { resolve: (r: WrittenBlock | undefined) => void; reject: (e: Error) => void }
+  >();
+
+  constructor(claims: Int32Array) {
+    this.worker = new Worker(new URL('./parallel-worker.js', import.meta.url), {
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+      workerData: { claims },
+    });
+    this.worker.on('message', (message: WorkerAnswer) => {
+      const waiter = this.waiting.get(message.index);
+      this.waiting.delete(message.index);
+      if (message.error !== undefined) waiter?.reject(new Error(message.error));
+      else waiter?.resolve(message.result);
     });
     const fail = (error: Error) => {
       for (const waiter of this.waiting.values()) waiter.reject(error);
@@ -136,7 +158,8 @@ class BlockWorker {
     this.worker.on('exit', (code) => fail(new Error(`the worker thread stopped (exit code ${code})`)));
   }
 
-  frame(block: Block): Promise<WrittenBlock> {
+  /** The block's result, or undefined when this thread claimed it before the worker came to it. */
+  frame(block: Block): Promise<WrittenBlock | undefined> {
     return new Promise((resolve, reject) => {
       this.waiting.set(block.index, { resolve, reject });
       this.worker.postMessage(block);
@@ -153,6 +176,8 @@ export interface ParallelRun {
   name: string;
   size: number;
   blockBytes: number;
+  /** Whether this thread frames a block the worker has not started when it comes to it. */
+  takeBack: boolean;
   limits: FramingLimits;
   stats: PipelineStats;
   observers: readonly EventObserver[];
@@ -165,14 +190,16 @@ export interface ParallelRun {
 }
 
 /**
- * Reads a large plain file on both cores, the blocks taken in turn: this thread frames a block in order,
+ * Reads a large plain file on both cores, the blocks taken in turn: this thread frames the even blocks in order,
  * with the framer as the blocks before it left it (no cost but one reader's), while the worker thread frames
- * the next one from a fresh framer and writes its events' lines; then this thread merges that block and frames
- * the one after it, as the worker takes the next. A block framed by the worker is taken as it is when the
- * framer before it held nothing and it never asked for a line before its first; otherwise (a multi-line body
- * or partial line across the boundary, a body whose header is the block's first line) it is framed again here,
- * from the true state. Events, line numbers and counts are those of one reader; output held back for order is
- * one block's. Returns false, having read nothing, when the file's format could not be told from its first lines.
+ * the odd ones from a fresh framer and writes their events' lines, up to WORKER_AHEAD blocks ahead; this thread
+ * merges each odd block when it comes to it. An odd block the worker has not started by then (while its thread
+ * starts, or when it falls behind) is claimed and framed here, in order, instead of waited for. A block framed
+ * by the worker is taken as it is when the framer before it held nothing and it never asked for a line before
+ * its first; otherwise (a multi-line body or partial line across the boundary, a body whose header is the
+ * block's first line) it is framed again here, from the true state. Events, line numbers and counts are those
+ * of one reader; output held back for order is WORKER_AHEAD blocks'. Returns false, having read nothing, when
+ * the file's format could not be told from its first lines.
  */
 export async function readInParallel(run: ParallelRun): Promise<boolean> {
   const blocks = await blocksOf(
@@ -187,29 +214,33 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
   if (blocks === undefined) return false;
   const { stats, observers, sink } = run;
   const framer = new Framer(run.name, run.limits, stats);
-  const worker = new BlockWorker();
+  const claims = new Int32Array(new SharedArrayBuffer(4 * blocks.length));
+  const worker = new BlockWorker(claims);
   const buffers = [readBuffer(), readBuffer()];
+  // The odd blocks sent to the worker, and their results to come.
+  const atWorker = new Map<number, Promise<WrittenBlock | undefined>>();
+  let sent = 1;
   try {
-    // The block the worker thread is framing, and its result to come.
-    let atWorker: { index: number; result: Promise<WrittenBlock> } | undefined;
     for (const block of blocks) {
-      if (atWorker?.index === block.index) {
-        const result = await atWorker.result;
-        atWorker = undefined;
-        if (framer.heldSince === undefined && !result.state.reachedBack) {
+      // The worker is kept WORKER_AHEAD odd blocks ahead: it never waits for this thread, and the results
+      // held back for order are at most that many blocks'.
+      for (; sent < blocks.length && sent <= block.index + 2 * WORKER_AHEAD; sent += 2) {
+        const result = worker.frame(blocks[sent] as Block);
+        // Read once the blocks before it are done; a rejection must not go unhandled meanwhile.
+        result.catch(() => {});
+        atWorker.set(sent, result);
+      }
+      const pending = atWorker.get(block.index);
+      atWorker.delete(block.index);
+      // A block the worker has not started (it starts late, or fell behind) is framed here, in order.
+      if (pending !== undefined && (!run.takeBack || !claim(claims, block.index, HERE))) {
+        const result = await pending;
+        if (result && framer.heldSince === undefined && !result.state.reachedBack) {
           const base = framer.lines;
           addStats(stats, result.stats);
           framer.adopt(result.state);
           await merge(result, base, run);
           continue;
-        }
-      } else {
-        const next = blocks[block.index + 1];
-        if (next !== undefined) {
-          const result = worker.frame(next);
-          // Read once this block is framed; a rejection must not go unhandled meanwhile.
-          result.catch(() => {});
-          atWorker = { index: next.index, result };
         }
       }
       await frameInOrder(block, framer, buffers, run);

@@ -23,9 +23,11 @@ export interface BatchRun {
   onSourceError: (source: string, error: Error) => void;
   /**
    * Plain files at least `minBytes` large are read by worker threads in blocks (parallel.ts); tests shrink
-   * both; false reads every file on this thread (`--threads 1`).
+   * both, and set `takeBack: false` to have the worker frame every block it is sent (by default this thread
+   * frames a block the worker has not started when it comes to it); false reads every file on this thread
+   * (`--threads 1`).
    */
-  parallel?: { minBytes: number; blockBytes: number } | false;
+  parallel?: { minBytes: number; blockBytes: number; takeBack?: boolean } | false;
 }
 
 /** Plain files at least this large are read by worker threads: below it, starting them costs more than they save. */
@@ -43,7 +45,14 @@ async function readLarge(
 ): Promise<boolean> {
   if (path === STDIN || path.endsWith('.gz') || run.parallel === false) return false;
   const size = (await fs.stat(path)).size;
-  const { minBytes, blockBytes } = run.parallel ?? { minBytes: PARALLEL_MIN_BYTES, blockBytes: BLOCK_BYTES };
+  const {
+    minBytes,
+    blockBytes,
+    takeBack = true,
+  } = run.parallel ?? {
+    minBytes: PARALLEL_MIN_BYTES,
+    blockBytes: BLOCK_BYTES,
+  };
   if (size < minBytes) return false;
   // Loaded only for large files: small runs do not pay for the worker code.
   const { readInParallel } = await import('./parallel.js');
@@ -52,6 +61,7 @@ async function readLarge(
     name,
     size,
     blockBytes,
+    takeBack,
     limits: run.limits,
     stats,
     observers: run.observers,

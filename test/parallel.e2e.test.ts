@@ -23,11 +23,9 @@ const FORMATS = path.join(import.meta.dirname, 'fixtures/formats');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-parallel-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function read(
-  file: string,
-  parallel?: { minBytes: number; blockBytes: number },
-  eventFormat: EventFormat = 'native',
-) {
+type Parallel = { minBytes: number; blockBytes: number; takeBack?: boolean };
+
+async function read(file: string, parallel?: Parallel, eventFormat: EventFormat = 'native') {
   const stats = newStats();
   const output = new PassThrough();
   let text = '';
@@ -94,8 +92,16 @@ describe('parallel reading of large plain files', () => {
     const one = await read(file);
     expect(one.errors).toEqual([]);
     expect(one.events.length).toBeGreaterThan(0);
-    for (const blockBytes of [97, 1000, 4096, 1 << 20]) {
-      const workers = await read(file, { minBytes: 0, blockBytes });
+    // Without take-back the worker frames every odd block; with it, this thread frames those it comes to first.
+    for (const [blockBytes, takeBack] of [
+      [97, false],
+      [1000, false],
+      [4096, false],
+      [1 << 20, false],
+      [97, true],
+      [4096, true],
+    ] as const) {
+      const workers = await read(file, { minBytes: 0, blockBytes, takeBack });
       expect(workers.errors).toEqual([]);
       expect(stable(workers.events, since)).toEqual(stable(one.events, since));
       expect(observedOf(stable(workers.observed as OssErrorEvent[], since))).toEqual(
@@ -116,7 +122,7 @@ describe('parallel reading of large plain files', () => {
     for (const [, file] of cases) {
       const one = await read(file, undefined, format);
       for (const blockBytes of [1000]) {
-        const workers = await read(file, { minBytes: 0, blockBytes }, format);
+        const workers = await read(file, { minBytes: 0, blockBytes, takeBack: false }, format);
         expect(workers.text.replace(READ_TIME, '')).toBe(one.text.replace(READ_TIME, ''));
         expect(workers.stats).toEqual(one.stats);
       }
@@ -127,15 +133,14 @@ describe('parallel reading of large plain files', () => {
   it('numbers the lines of every block from the start of the file', async () => {
     const file = nginxLog();
     const one = await read(file);
-    const workers = await read(file, { minBytes: 0, blockBytes: 64 * 1024 });
+    const workers = await read(file, { minBytes: 0, blockBytes: 64 * 1024, takeBack: false });
     expect(one.events.length).toBeGreaterThan(500);
     expect(workers.text).toBe(one.text);
     expect(workers.events.map((e) => e.line)).toEqual(one.events.map((e) => e.line));
   });
 
-  // Blocks are taken in turn: this thread writes its events as strings, the worker's lines come as its bytes.
-  it('frames the blocks on both threads, in turn', async () => {
-    const file = nginxLog();
+  /** How many writes of a run come from each thread: this one writes strings, the worker's lines are its bytes. */
+  async function writesByThread(parallel: Parallel) {
     const output = new PassThrough();
     output.resume();
     const written = { here: 0, worker: 0 };
@@ -146,7 +151,7 @@ describe('parallel reading of large plain files', () => {
     }) as typeof output.write;
     await runBatch(
       {
-        files: [file],
+        files: [nginxLog()],
         limits: DEFAULT_LIMITS,
         stdin: process.stdin,
         output,
@@ -154,13 +159,27 @@ describe('parallel reading of large plain files', () => {
         onSourceError: (_source, error) => {
           throw error;
         },
-        parallel: { minBytes: 0, blockBytes: 64 * 1024 },
+        parallel,
       },
       newStats(),
     );
+    return written;
+  }
+
+  it('frames the blocks on both threads, in turn', async () => {
+    const written = await writesByThread({ minBytes: 0, blockBytes: 64 * 1024, takeBack: false });
     expect(written.worker).toBeGreaterThan(10);
     expect(written.here).toBeGreaterThan(10);
     expect(Math.abs(written.worker - written.here)).toBeLessThanOrEqual(written.worker / 2);
+  });
+
+  // 64 KiB blocks take this thread well under a millisecond each: it comes to the first odd blocks long
+  // before the worker thread has started, and frames them itself instead of waiting.
+  it('frames here the blocks the worker has not started when this thread comes to them', async () => {
+    const written = await writesByThread({ minBytes: 0, blockBytes: 64 * 1024 });
+    const alone = await writesByThread({ minBytes: 0, blockBytes: 64 * 1024, takeBack: false });
+    expect(written.here).toBeGreaterThan(alone.here);
+    expect(written.worker).toBeLessThan(alone.worker);
   });
 
   // The report command reads through runBatch with no event output: its aggregator sees the same events.
