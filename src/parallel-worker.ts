@@ -39,7 +39,6 @@ async function writeBlock(block: Block, buffers: readonly Buffer[]): Promise<Wri
   scanner.finish(records);
   extract();
   return {
-    index: block.index,
     events,
     lines: lines?.finish(),
     observed: `[${observed.join(',')}]`,

@@ -39,7 +39,6 @@ export interface Block {
  * numbers in, counts, and writes. The bytes and marks are moved between threads, the JSON string copied once.
  */
 export interface WrittenBlock {
-  index: number;
   /** Events found in the block. */
   events: number;
   lines: UnnumberedLines | undefined;
@@ -118,8 +117,8 @@ async function blocksOf(
  * Who frames each block, one Int32 per block in memory both threads see: a block is framed by the thread that
  * claims it first (compare-and-swap from FREE), so this thread can take back a block the worker has not started.
  */
-export const FREE = 0;
-export const HERE = 1;
+const FREE = 0;
+const HERE = 1;
 export const AT_WORKER = 2;
 
 /** Claims a block for one thread: false when the other thread had claimed it. */
