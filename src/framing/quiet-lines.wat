@@ -42,43 +42,66 @@
           (i32.eq (i32.load offset=4 (local.get $q)) (i32.const 0x6e6f6974))))))
 
   ;; The newline that ends the line starting at $p, or $end when none comes before it; -1 when a marker (`Error`,
-  ;; `error`, `xception`) comes first. Pairs `rr` and `xc` are found 16 places at a time, then checked one by one.
+  ;; `error`, `xception`) comes first. Pairs `rr` and `xc` are found 32 places at a time; a step with neither a
+  ;; newline nor a pair (most of a line) costs one test, and only the others have their masks taken.
   (func $lineEnd (param $p i32) (param $end i32) (result i32)
-    (local $start i32) (local $newlines i32) (local $candidates i32) (local $v0 v128) (local $v1 v128)
+    (local $start i32) (local $newlines i32) (local $candidates i32) (local $v0 v128) (local $w0 v128)
+    (local $v1 v128) (local $w1 v128) (local $n0 v128) (local $c0 v128) (local $n1 v128) (local $c1 v128)
+    (local $nl v128) (local $r v128) (local $x v128) (local $c v128)
     (local.set $start (local.get $p))
+    (local.set $nl (i8x16.splat (i32.const 10)))
+    (local.set $r (i8x16.splat (i32.const 114)))
+    (local.set $x (i8x16.splat (i32.const 120)))
+    (local.set $c (i8x16.splat (i32.const 99)))
     (block $none
       (loop $step
         (br_if $none (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $v0 (v128.load (local.get $p)))
-        (local.set $v1 (v128.load offset=1 (local.get $p)))
-        (local.set $newlines (i8x16.bitmask (i8x16.eq (local.get $v0) (i8x16.splat (i32.const 10)))))
-        (local.set $candidates
-          (i8x16.bitmask
-            (v128.or
-              (v128.and
-                (i8x16.eq (local.get $v0) (i8x16.splat (i32.const 114)))
-                (i8x16.eq (local.get $v1) (i8x16.splat (i32.const 114))))
-              (v128.and
-                (i8x16.eq (local.get $v0) (i8x16.splat (i32.const 120)))
-                (i8x16.eq (local.get $v1) (i8x16.splat (i32.const 99)))))))
-        ;; Only candidates before this step's first newline are on the line.
-        (if (local.get $newlines)
+        (local.set $w0 (v128.load offset=1 (local.get $p)))
+        (local.set $v1 (v128.load offset=16 (local.get $p)))
+        (local.set $w1 (v128.load offset=17 (local.get $p)))
+        (local.set $n0 (i8x16.eq (local.get $v0) (local.get $nl)))
+        (local.set $n1 (i8x16.eq (local.get $v1) (local.get $nl)))
+        (local.set $c0
+          (v128.or
+            (v128.and
+              (i8x16.eq (local.get $v0) (local.get $r))
+              (i8x16.eq (local.get $w0) (local.get $r)))
+            (v128.and
+              (i8x16.eq (local.get $v0) (local.get $x))
+              (i8x16.eq (local.get $w0) (local.get $c)))))
+        (local.set $c1
+          (v128.or
+            (v128.and
+              (i8x16.eq (local.get $v1) (local.get $r))
+              (i8x16.eq (local.get $w1) (local.get $r)))
+            (v128.and
+              (i8x16.eq (local.get $v1) (local.get $x))
+              (i8x16.eq (local.get $w1) (local.get $c)))))
+        (if (v128.any_true (v128.or (v128.or (local.get $n0) (local.get $c0)) (v128.or (local.get $n1) (local.get $c1))))
           (then
+            (local.set $newlines
+              (i32.or (i8x16.bitmask (local.get $n0)) (i32.shl (i8x16.bitmask (local.get $n1)) (i32.const 16))))
             (local.set $candidates
-              (i32.and (local.get $candidates)
-                (i32.sub (i32.and (local.get $newlines) (i32.sub (i32.const 0) (local.get $newlines))) (i32.const 1))))))
-        (block $checked
-          (loop $candidate
-            (br_if $checked (i32.eqz (local.get $candidates)))
-            (if (call $isMarker (i32.add (local.get $p) (i32.ctz (local.get $candidates))) (local.get $start))
-              (then (return (i32.const -1))))
-            (local.set $candidates (i32.and (local.get $candidates) (i32.sub (local.get $candidates) (i32.const 1))))
-            (br $candidate)))
-        (if (local.get $newlines)
-          (then
-            (local.set $p (i32.add (local.get $p) (i32.ctz (local.get $newlines))))
-            (return (select (local.get $p) (local.get $end) (i32.lt_u (local.get $p) (local.get $end))))))
-        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+              (i32.or (i8x16.bitmask (local.get $c0)) (i32.shl (i8x16.bitmask (local.get $c1)) (i32.const 16))))
+            ;; Only candidates before this step's first newline are on the line.
+            (if (local.get $newlines)
+              (then
+                (local.set $candidates
+                  (i32.and (local.get $candidates)
+                    (i32.sub (i32.and (local.get $newlines) (i32.sub (i32.const 0) (local.get $newlines))) (i32.const 1))))))
+            (block $checked
+              (loop $candidate
+                (br_if $checked (i32.eqz (local.get $candidates)))
+                (if (call $isMarker (i32.add (local.get $p) (i32.ctz (local.get $candidates))) (local.get $start))
+                  (then (return (i32.const -1))))
+                (local.set $candidates (i32.and (local.get $candidates) (i32.sub (local.get $candidates) (i32.const 1))))
+                (br $candidate)))
+            (if (local.get $newlines)
+              (then
+                (local.set $p (i32.add (local.get $p) (i32.ctz (local.get $newlines))))
+                (return (select (local.get $p) (local.get $end) (i32.lt_u (local.get $p) (local.get $end))))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 32)))
         (br $step)))
     (local.get $end))
 
