@@ -3,11 +3,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { extractBatch } from './drive.js';
 import type { LogRecord } from './extract/types.js';
 import { Framer } from './framing/framer.js';
+import { scanReadBuffers } from './framing/quiet-lines.js';
 import { ChunkScanner } from './framing/scanner.js';
 import { AT_WORKER, type Block, claim, type WorkerAnswer, type WrittenBlock } from './parallel.js';
 import { UnnumberedWriter } from './sinks/events.js';
 import { observedFields } from './sinks/observed.js';
-import { rangeSource, readBuffer } from './sources/files.js';
+import { rangeSource } from './sources/files.js';
 import { newStats } from './stats.js';
 
 /**
@@ -48,7 +49,7 @@ async function writeBlock(block: Block, buffers: readonly Buffer[]): Promise<Wri
 }
 
 /** The read buffers of every block: blocks are framed one at a time, in the order sent. */
-const buffers = [readBuffer(), readBuffer()];
+const buffers = scanReadBuffers();
 
 const { claims } = workerData as { claims: Int32Array };
 

@@ -6,10 +6,11 @@ import { type EventObserver, type EventSink, extractBatch } from './drive.js';
 import type { ContainerFormat } from './framing/container.js';
 import { sniffFormat } from './framing/container.js';
 import { Framer, type FramerState } from './framing/framer.js';
+import { scanReadBuffers } from './framing/quiet-lines.js';
 import { ChunkScanner } from './framing/scanner.js';
 import { spliceLineNumbers, type UnnumberedLines } from './sinks/events.js';
 import type { ObservedEvent } from './sinks/observed.js';
-import { rangeSource, readBuffer } from './sources/files.js';
+import { rangeSource } from './sources/files.js';
 import { addStats, type PipelineStats } from './stats.js';
 
 /** The worker's young generation, as the bin's --max-semi-space-size keeps this thread's: bounds its RSS. */
@@ -215,7 +216,7 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
   const framer = new Framer(run.name, run.limits, stats);
   const claims = new Int32Array(new SharedArrayBuffer(4 * blocks.length));
   const worker = new BlockWorker(claims);
-  const buffers = [readBuffer(), readBuffer()];
+  const buffers = scanReadBuffers();
   // The odd blocks sent to the worker, and their results to come.
   const atWorker = new Map<number, Promise<WrittenBlock | undefined>>();
   let sent = 1;

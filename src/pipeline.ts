@@ -5,6 +5,7 @@ import type { EventFormat, FramingLimits } from './config.js';
 import { drive, type EventObserver, type EventSink } from './drive.js';
 import { OutputClosedError } from './errors.js';
 import { Framer } from './framing/framer.js';
+import { scanReadBuffers } from './framing/quiet-lines.js';
 import { ChunkScanner } from './framing/scanner.js';
 import { eventPrinter, linesPrinter } from './sinks/events.js';
 import { batchSource, STDIN } from './sources/files.js';
@@ -75,7 +76,13 @@ async function readLarge(
 export async function runBatch(run: BatchRun, stats: PipelineStats): Promise<void> {
   const sink: EventSink = run.output ? eventPrinter(run.output, stats, run.eventFormat) : async () => {};
   for (const path of run.files) {
-    const source = batchSource(path, run.stdin, run.parallel === false ? false : undefined);
+    // Files are read into the scanner's own memory: its loop reads them where they lie.
+    const source = batchSource(
+      path,
+      run.stdin,
+      run.parallel === false ? false : undefined,
+      scanReadBuffers(),
+    );
     const scanner = new ChunkScanner(
       new Framer(source.name, run.limits, stats),
       stats,

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { scanReadBuffers } from '../src/framing/quiet-lines.js';
 import { batchSource, READ_CHUNK_BYTES, rangeSource, readBuffer } from '../src/sources/files.js';
 
 const PAGE = 4096;
@@ -20,9 +21,20 @@ describe('read buffers', () => {
     expect(readBuffer(8192).length).toBe(8192);
   });
 
+  it("are the read size in the scanner's memory too, and do not start on a page boundary there either", () => {
+    for (const buffer of scanReadBuffers()) {
+      expect(buffer.length).toBe(READ_CHUNK_BYTES);
+      expect(buffer.byteOffset % PAGE).not.toBe(0);
+    }
+  });
+
   it.each([
     ['a whole plain file', () => batchSource(file, new PassThrough(), false)],
     ['a range of it', () => rangeSource(file, 0, bytes.length)],
+    [
+      "a whole file into the scanner's buffers",
+      () => batchSource(file, new PassThrough(), false, scanReadBuffers()),
+    ],
   ])('%s is read into them, byte for byte', async (_name, source) => {
     const parts: Buffer[] = [];
     for await (const chunk of source().chunks()) {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, type FramingLimits } from '../src/config.js';
 import type { LogRecord } from '../src/extract/types.js';
 import { Framer } from '../src/framing/framer.js';
-import { QuietLines } from '../src/framing/quiet-lines.js';
+import { QuietLines, SCAN_BYTES, scanReadBuffers } from '../src/framing/quiet-lines.js';
 import { ChunkScanner } from '../src/framing/scanner.js';
 import { newStats, type PipelineStats } from '../src/stats.js';
 import { cut } from './helpers/pipeline.js';
@@ -352,6 +352,37 @@ describe('chunk scanner', () => {
     expect(loop.lines).toBe(2);
     expect(loop.stoppedAtMarker).toBe(false);
     loop.drain(new Float64Array(6));
+  });
+
+  // A file is read into the loop's own memory and scanned where it lies; any other chunk is copied in, at most
+  // SCAN_BYTES at a time.
+  const access = (i: number) =>
+    i % 97 === 0
+      ? `1.2.3.4 - - [24/Nov/2026:10:00:00 +0000] "GET /b/k${i} HTTP/1.1" 404 0 "<Error><Code>NoSuchKey</Code></Error>"`
+      : `1.2.3.4 - - [24/Nov/2026:10:00:00 +0000] "GET /b/k${i} HTTP/1.1" ${200 + (i % 4) * 100} 12 "-" "ua"`;
+  const large = Buffer.from(`${Array.from({ length: 40_000 }, (_, i) => access(i)).join('\n')}\n`);
+
+  it('frames chunks read into its read buffers as it frames copied ones', () => {
+    const buffers = scanReadBuffers();
+    expect(buffers.map((b) => b.length)).toEqual([SCAN_BYTES, SCAN_BYTES]);
+    const stats = newStats();
+    const framer = new Framer('t.log', DEFAULT_LIMITS, stats);
+    const scanner = new ChunkScanner(framer, stats, DEFAULT_LIMITS.maxLineBytes);
+    const records: LogRecord[] = [];
+    // Each piece read into the buffers in turn, and scanned before that buffer is filled again.
+    cut(large, [SCAN_BYTES - 5, 300_001]).forEach((piece, i) => {
+      const buffer = buffers[i % 2] as Buffer;
+      piece.copy(buffer);
+      scanner.push(buffer.subarray(0, piece.length), records);
+    });
+    scanner.end(records);
+    expect({ records, stats }).toEqual(lineByLine(large, DEFAULT_LIMITS));
+    expect(records.length).toBe(Math.ceil(40_000 / 97));
+  });
+
+  it(`frames a chunk of more than ${SCAN_BYTES} bytes in pieces, lines across the cuts whole`, () => {
+    expect(large.length).toBeGreaterThan(2 * SCAN_BYTES);
+    expect(scanned([large], DEFAULT_LIMITS)).toEqual(lineByLine(large, DEFAULT_LIMITS));
   });
 
   it('carries the assembly of quiet-lines.wat (npm run wasm)', () => {

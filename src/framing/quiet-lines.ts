@@ -5,11 +5,15 @@ import { QUIET_LINES_WASM } from './quiet-lines-wasm.js';
 /** The loop's format numbers. */
 const FORMATS: readonly ContainerFormat[] = ['plain', 'cri', 'docker'];
 
-/** Where a chunk's bytes go in the module's memory (below: the counts and the last call's result). */
+/** Where a copied chunk's bytes go in the module's memory (below: the counts and the last call's result). */
 const DATA = 64;
-/** The loops read whole 16-byte steps, and a marker's next 7 bytes: room after the chunk's end. */
-const SLACK = 32;
+/** The most bytes one `load` copies in: the scanner cuts longer chunks (a read is 1 MiB). */
+export const SCAN_BYTES = 1024 * 1024;
+/** The loops read whole steps of up to 32 bytes, and a marker's next 7 bytes: room after the chunk's end. */
+const SLACK = 64;
 const PAGE = 64 * 1024;
+/** Read buffers start this far past a page boundary (sources/files.ts's `readBuffer` says why). */
+const READ_SKEW = 64;
 
 interface Kernel {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
@@ -23,11 +27,23 @@ interface WebAssemblyApi {
 }
 const { Module, Instance } = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
-// Scanning is synchronous: every scanner of the thread shares the one instance, and its memory grows to the
-// largest chunk read (1 MiB reads).
+// Scanning is synchronous: every scanner of the thread shares the one instance. Its memory holds the copy area
+// and two read buffers, and never grows after this: growing would detach the buffers' views.
 const kernel = new Instance(new Module(Buffer.from(QUIET_LINES_WASM, 'base64'))).exports as Kernel;
-let bytes = new Uint8Array(kernel.memory.buffer);
-let words = new Int32Array(kernel.memory.buffer);
+const READ_AT = [1, 2].map((k) => k * (SCAN_BYTES + PAGE) + READ_SKEW);
+const MEMORY_BYTES = (READ_AT[1] as number) + SCAN_BYTES + SLACK;
+kernel.memory.grow(Math.ceil(MEMORY_BYTES / PAGE) - kernel.memory.buffer.byteLength / PAGE);
+const bytes = new Uint8Array(kernel.memory.buffer);
+const words = new Int32Array(kernel.memory.buffer);
+const readBuffers = READ_AT.map((at) => Buffer.from(kernel.memory.buffer, at, SCAN_BYTES));
+
+/**
+ * Two buffers in the module's memory to read a file's chunks into, in turn: a chunk read into one is scanned
+ * where it lies, not copied in. One pair per thread: one reader at a time uses them.
+ */
+export function scanReadBuffers(): readonly Buffer[] {
+  return readBuffers;
+}
 
 /**
  * Counts runs of quiet plain lines in a chunk: whole lines with no marker that need none of the JS path's
@@ -38,18 +54,20 @@ export class QuietLines {
   private shift = 0;
   private end = 0;
 
-  /** Copies `buf` from `from` to its end into the module's memory. */
+  /**
+   * Makes `buf` from `from` to its end the module's to scan: in place when it lies in the module's memory (a
+   * read buffer of `scanReadBuffers`), else copied in (at most SCAN_BYTES).
+   */
   load(buf: Buffer, from: number): void {
-    const length = buf.length - from;
-    const needed = DATA + length + SLACK;
-    if (needed > kernel.memory.buffer.byteLength) {
-      kernel.memory.grow(Math.ceil((needed - kernel.memory.buffer.byteLength) / PAGE));
-      bytes = new Uint8Array(kernel.memory.buffer);
-      words = new Int32Array(kernel.memory.buffer);
+    this.end = buf.length;
+    if (buf.buffer === kernel.memory.buffer) {
+      this.shift = buf.byteOffset;
+      return;
     }
+    if (buf.length - from > SCAN_BYTES)
+      throw new RangeError(`a chunk of more than ${SCAN_BYTES} bytes to copy`);
     bytes.set(buf.subarray(from), DATA);
     this.shift = DATA - from;
-    this.end = buf.length;
   }
 
   /**

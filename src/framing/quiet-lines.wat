@@ -1,13 +1,13 @@
-;; The chunk scanner's inner loop for quiet access-log lines, 16 bytes at a step (scanner.ts explains the rules;
-;; `npm run wasm` assembles this file into quiet-lines-wasm.ts). A JS byte loop costs about 20 instructions a
-;; byte, and a native search for the markers about as much as this whole loop; here one pass finds a line's
-;; end and its markers, and two more its status.
+;; The chunk scanner's inner loop for quiet access-log lines, 16 or 32 bytes at a step (scanner.ts explains the
+;; rules; `npm run wasm` assembles this file into quiet-lines-wasm.ts). A JS byte loop costs about 20
+;; instructions a byte, and a native search for the markers about as much as this whole loop; here one pass finds
+;; a line's end and its markers, and two more its status.
 ;;
 ;; Memory: counts by status class at 0..23 (an i32 each, class 0 for a status that cannot be read), then the
 ;; result of the last call at 32..55 (lines counted, start and end of the last line, start and end of the one
-;; before it, 1 when it stopped at a line with a marker). The chunk is copied in at DATA (64) by the caller,
-;; with at least 32 bytes of room after it: the loops read whole 16-byte steps (and a marker's next 7 bytes)
-;; and ignore what lies past the end they were given.
+;; before it, 1 when it stopped at a line with a marker). The chunk is copied in at DATA (64) by the caller, or
+;; read into one of the read buffers further on, with at least 64 bytes of room after it: the loops read whole
+;; steps of up to 32 bytes (and a marker's next 7 bytes) and ignore what lies past the end they were given.
 (module
   (memory (export "memory") 1)
 

@@ -4,7 +4,7 @@ import type { LogRecord } from '../extract/types.js';
 import { countRequest, type PipelineStats } from '../stats.js';
 import type { ContainerFormat } from './container.js';
 import type { Framer } from './framer.js';
-import { QuietLines } from './quiet-lines.js';
+import { QuietLines, SCAN_BYTES } from './quiet-lines.js';
 
 const NEWLINE = 10;
 const CR = 13;
@@ -149,6 +149,12 @@ export class ChunkScanner {
 
   /** Frames one chunk; the records it completes are appended to `out`. */
   push(chunk: Buffer, out: LogRecord[]): void {
+    if (chunk.length > SCAN_BYTES) {
+      // The WebAssembly loop takes at most SCAN_BYTES: a longer chunk is framed in pieces, as if read so.
+      for (let at = 0; at < chunk.length; at += SCAN_BYTES)
+        this.push(chunk.subarray(at, at + SCAN_BYTES), out);
+      return;
+    }
     this.framer.countBytes(chunk.length);
     const chunkStart = this.offset;
     this.offset += chunk.length;

@@ -71,12 +71,14 @@ async function* offsets(stream: AsyncIterable<Buffer>): AsyncIterable<Chunk> {
 /**
  * A plain file, stdin, or a `.gz` file. A `.gz` file of `gzipWorkerBytes` or more is inflated by a worker
  * thread (below); a smaller one on this thread, where zlib inflates on the thread pool but its stream's
- * bookkeeping runs here. `false` keeps every file on this thread (`--threads 1`).
+ * bookkeeping runs here. `false` keeps every file on this thread (`--threads 1`). A plain file is read into
+ * `buffers` in turn (two: the next read runs while a chunk is framed).
  */
 export function batchSource(
   path: string,
   stdin: Readable,
   gzipWorkerBytes: number | false = GZIP_WORKER_MIN_BYTES,
+  buffers: readonly Buffer[] = [readBuffer(), readBuffer()],
 ): ChunkSource {
   const name = sourceName(path);
   const commit = () => {};
@@ -95,7 +97,7 @@ export function batchSource(
       },
     };
   }
-  return { name, commit, chunks: () => fileChunks(path) };
+  return { name, commit, chunks: () => readChunks(path, 0, Number.POSITIVE_INFINITY, buffers) };
 }
 
 /** What the reading thread asks the inflating thread (gunzip-worker.ts) for. */
@@ -148,15 +150,6 @@ async function* inflatedElsewhere(path: string): AsyncIterable<Chunk> {
 }
 
 /**
- * A plain file's chunks, read into two buffers in turn: the next read runs while the driver frames this
- * chunk, and no chunk costs a fresh 1 MiB (its page faults, then its collection).
- */
-function fileChunks(path: string): AsyncIterable<Chunk> {
-  const buffers = [readBuffer(), readBuffer()];
-  return readChunks(path, 0, Number.POSITIVE_INFINITY, buffers);
-}
-
-/**
  * The bytes `[start, end)` of a plain file (a block of a large file), read into `buffers` in turn, as a
  * whole file is: a reader of many ranges passes the same buffers for them all (fresh 1 MiB buffers per read,
  * in three threads at once, left glibc's arenas holding ~20 MiB more at the peak).
@@ -173,7 +166,8 @@ export function rangeSource(
 /**
  * The bytes `[start, end)` of a file, read into `buffers` in turn. With two or more, the next read runs while
  * the driver frames a chunk, which stays valid until the one after the next is asked for; with one, a chunk
- * is valid until the next is asked for. The driver keeps nothing of a chunk once it asks for another.
+ * is valid until the next is asked for. The driver keeps nothing of a chunk once it asks for another. Reused
+ * buffers spare each chunk a fresh 1 MiB (its page faults, then its collection).
  */
 async function* readChunks(
   path: string,
