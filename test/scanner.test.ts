@@ -38,14 +38,18 @@ function scanned(
   chunks: readonly Buffer[],
   limits: FramingLimits,
   check?: (scanner: ChunkScanner, framer: Framer, consumed: number) => void,
+  /** Each chunk read into one buffer, as a reader reuses its buffer: nothing may point into the last chunk. */
+  reuse = false,
 ): { records: LogRecord[]; stats: PipelineStats } {
   const stats = newStats();
   const framer = new Framer('t.log', limits, stats);
   const scanner = new ChunkScanner(framer, stats, limits.maxLineBytes);
   const records: LogRecord[] = [];
+  const buffer = Buffer.alloc(reuse ? Math.max(0, ...chunks.map((c) => c.length)) : 0);
   let consumed = 0;
   for (const chunk of chunks) {
-    scanner.push(chunk, records);
+    if (reuse) buffer.fill(0x7a);
+    scanner.push(reuse ? buffer.subarray(0, chunk.copy(buffer)) : chunk, records);
     consumed += chunk.length;
     check?.(scanner, framer, consumed);
   }
@@ -167,13 +171,14 @@ const FORMATS = path.join(import.meta.dirname, 'fixtures/formats');
 
 describe('chunk scanner', () => {
   it.each(fs.readdirSync(FORMATS).filter((f) => f.endsWith('.log')))(
-    'golden %s: the records of the line-by-line framer in whole, 1-byte and random chunks',
+    'golden %s: the records of the line-by-line framer in whole, 1-byte and random chunks, in one reused buffer too',
     (name) => {
       const bytes = fs.readFileSync(path.join(FORMATS, name));
       const want = lineByLine(bytes, DEFAULT_LIMITS);
       expect(want.records.length).toBeGreaterThan(0);
       for (const chunks of [[bytes], cut(bytes, [1]), cut(bytes, [7, 300, 64, 1])]) {
         expect(scanned(chunks, DEFAULT_LIMITS)).toEqual(want);
+        expect(scanned(chunks, DEFAULT_LIMITS, undefined, true)).toEqual(want);
       }
     },
   );
@@ -185,6 +190,7 @@ describe('chunk scanner', () => {
         for (const chunks of [[bytes], cut(bytes, [1]), cut(bytes, sizes)]) {
           expect(scanned(chunks, limits)).toEqual(want);
         }
+        expect(scanned(cut(bytes, sizes), limits, undefined, true)).toEqual(want);
       }),
       { numRuns: 400, seed: 15 },
     );

@@ -26,6 +26,22 @@ const NEW_RECORD = /^[\d{[]/;
 // close there means truncation, not more lines (a gateway that caps the body cuts it so).
 const ESCAPED = /\\(?:n|x0A|x22|")/;
 
+/**
+ * A quiet line the scanner passed over, in its chunk's bytes: read into a string only if the framer comes to
+ * need it (a declaration or an SDK's header before a body; rare), and before the chunk is read over (`settle`).
+ */
+export interface QuietLine {
+  bytes: Buffer;
+  start: number;
+  end: number;
+}
+
+type Remembered = string | QuietLine | undefined;
+
+function text(line: Remembered): string | undefined {
+  return typeof line === 'object' ? line.bytes.toString('latin1', line.start, line.end) : line;
+}
+
 /** A framer's state as plain data (it crosses to and from worker threads). */
 export interface FramerState {
   lines: number;
@@ -58,9 +74,9 @@ export class Framer {
   private lineNo = 0;
   private format: ContainerFormat | undefined;
   // The last two lines, kept as (line, content start) so the fast path never slices a container prefix off.
-  private previousLine: string | undefined;
+  private previousLine: Remembered;
   private previousStart = 0;
-  private beforeLine: string | undefined;
+  private beforeLine: Remembered;
   private beforeStart = 0;
   private partial: { text: string; start: number; time: string | undefined } | undefined;
   private assembly: Assembly | undefined;
@@ -133,9 +149,9 @@ export class Framer {
    */
   passQuiet(
     count: number,
-    beforeLast: string | undefined,
+    beforeLast: QuietLine | undefined,
     beforeLastStart: number,
-    last: string | undefined,
+    last: QuietLine | undefined,
     lastStart: number,
   ): void {
     this.lineNo += count;
@@ -164,18 +180,25 @@ export class Framer {
     return this.container(line);
   }
 
+  /** Reads the quiet lines it remembers into strings: the scanner's chunk is about to be read over. */
+  settle(): void {
+    this.previousLine = text(this.previousLine);
+    this.beforeLine = text(this.beforeLine);
+  }
+
   /**
    * Where this framer stands, for a framer that reads on from here (a block of a file framed in a worker,
    * handed to the reader of the blocks in order). `reachedBack` says its records may depend on lines before
    * its first: then they are not those one reader gives, and the block must be framed again in order.
    */
   snapshot(): FramerState {
+    this.settle();
     return {
       lines: this.lineNo,
       format: this.format,
-      previousLine: this.previousLine,
+      previousLine: this.previousLine as string | undefined,
       previousStart: this.previousStart,
-      beforeLine: this.beforeLine,
+      beforeLine: this.beforeLine as string | undefined,
       beforeStart: this.beforeStart,
       remembered: this.remembered,
       reachedBack: this.reachedBack,
@@ -295,9 +318,7 @@ export class Framer {
   ): LogRecord[] {
     const out: LogRecord[] = [];
     if (this.assembly === undefined) {
-      // Docker's fast path keeps no previous line: there the line before is not known.
-      const previous = this.format === 'docker' ? undefined : this.previous;
-      const sdk = this.sdk.offer(text, lineNo, runtimeTime, previous, this.previousExtracted);
+      const sdk = this.sdk.offer(text, lineNo, runtimeTime, this.lineBefore, this.previousExtracted);
       for (const held of sdk.done) out.push(this.heldRecord(held));
       if (sdk.taken) {
         this.remember(text);
@@ -353,7 +374,11 @@ export class Framer {
   }
 
   /** The last two lines, for a multi-line body's declaration and header. */
-  private remember(line: string, start = 0): void {
+  /** The line before, for an SDK's error: Docker's fast path keeps none, so there it is not known. */
+  private readonly lineBefore = (): string | undefined =>
+    this.format === 'docker' ? undefined : this.previous;
+
+  private remember(line: string | QuietLine, start = 0): void {
     if (this.remembered < 2) this.remembered++;
     this.beforeLine = this.previousLine;
     this.beforeStart = this.previousStart;
@@ -364,11 +389,13 @@ export class Framer {
 
   private get previous(): string | undefined {
     if (this.remembered < 1) this.reachedBack = true;
+    this.previousLine = text(this.previousLine);
     return this.previousLine?.slice(this.previousStart);
   }
 
   private get beforePrevious(): string | undefined {
     if (this.remembered < 2) this.reachedBack = true;
+    this.beforeLine = text(this.beforeLine);
     return this.beforeLine?.slice(this.beforeStart);
   }
 

@@ -185,6 +185,7 @@ export class ChunkScanner {
     if (rest < chunk.length) this.hold(chunk, rest);
     // Nothing kept may point into the chunk: the reader may reuse it.
     this.flush();
+    this.framer.settle();
   }
 
   /** The end of the input: a last line without a newline, then whatever the framer still holds. */
@@ -332,9 +333,13 @@ export class ChunkScanner {
   private flush(): void {
     if (this.quiet === 0) return;
     const older =
-      this.remembered >= 2 ? this.oldBuf?.toString('latin1', this.oldStart, this.oldEnd) : undefined;
+      this.remembered >= 2 && this.oldBuf !== undefined
+        ? { bytes: this.oldBuf, start: this.oldStart, end: this.oldEnd }
+        : undefined;
     const newer =
-      this.remembered >= 1 ? this.newBuf?.toString('latin1', this.newStart, this.newEnd) : undefined;
+      this.remembered >= 1 && this.newBuf !== undefined
+        ? { bytes: this.newBuf, start: this.newStart, end: this.newEnd }
+        : undefined;
     this.framer.passQuiet(this.quiet, older, this.oldContent, newer, this.newContent);
     this.quiet = 0;
     this.remembered = 0;

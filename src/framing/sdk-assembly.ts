@@ -66,13 +66,14 @@ export class SdkAssembly {
 
   /**
    * @param previous the line before, when the framer knows it is the physical line right before this one
+   *   (asked for only when this line needs it: reading it costs a string)
    * @param previousExtracted whether that line already went to extraction as a record of its own
    */
   offer(
     text: string,
     lineNo: number,
     runtimeTime: string | undefined,
-    previous: string | undefined,
+    previous: () => string | undefined,
     previousExtracted: boolean,
   ): { taken: boolean; done: HeldRecord[] } {
     const done: HeldRecord[] = [];
@@ -86,9 +87,12 @@ export class SdkAssembly {
       }
       done.push(this.finish());
     }
-    if (GO_V1_STATUS.test(text) && previous !== undefined && !previousExtracted) {
-      done.push({ text: `${previous}\n${text}`, start: lineNo - 1, runtimeTime, header: undefined });
-      return { taken: true, done };
+    if (GO_V1_STATUS.test(text) && !previousExtracted) {
+      const header = previous();
+      if (header !== undefined) {
+        done.push({ text: `${header}\n${text}`, start: lineNo - 1, runtimeTime, header: undefined });
+        return { taken: true, done };
+      }
     }
     const kind = startKind(text);
     if (kind === undefined) return { taken: false, done };
@@ -99,7 +103,7 @@ export class SdkAssembly {
     this.start = lineNo;
     this.runtimeTime = runtimeTime;
     // A line that was a record of its own (another error) is not this one's header: it would lend its status.
-    this.header = previousExtracted ? undefined : previous;
+    this.header = previousExtracted ? undefined : previous();
     return { taken: true, done };
   }
 
