@@ -13,8 +13,9 @@ import { newStats } from './stats.js';
 
 /**
  * Frames the block from a fresh framer whose line numbers count from the block's start, reading into
- * `buffers` (two: the next read runs while a chunk is framed). Each chunk's events are written at once, so
- * that they die young: held for the whole block, they were copied by every scavenge and promoted.
+ * `buffers` on this thread (both cores are framing: a pool thread would be one more to schedule). Each chunk's
+ * events are written at once, so that they die young: held for the whole block, they were copied by every
+ * scavenge and promoted.
  */
 async function writeBlock(block: Block, buffers: readonly Buffer[]): Promise<WrittenBlock> {
   const lines = block.eventFormat === undefined ? undefined : new UnnumberedWriter(block.eventFormat);
@@ -33,7 +34,7 @@ async function writeBlock(block: Block, buffers: readonly Buffer[]): Promise<Wri
     lines?.add(found);
     if (block.observed) observed.push(JSON.stringify(found.map(observedFields)).slice(1, -1));
   };
-  for await (const chunk of rangeSource(block.path, block.start, block.end, buffers).chunks()) {
+  for await (const chunk of rangeSource(block.path, block.start, block.end, buffers, true).chunks()) {
     scanner.push(chunk.bytes, records);
     extract();
   }

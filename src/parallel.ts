@@ -262,7 +262,10 @@ async function merge(block: WrittenBlock, base: number, run: ParallelRun): Promi
   if (block.lines && run.write) await run.write(spliceLineNumbers(block.lines, base), block.events);
 }
 
-/** Frames a block on this thread, from where the framer stands, its events told and written as they come. */
+/**
+ * Frames a block on this thread, from where the framer stands, its events told and written as they come. Its
+ * chunks are read on this thread too: the worker keeps the other core busy.
+ */
 async function frameInOrder(
   block: Block,
   framer: Framer,
@@ -271,7 +274,7 @@ async function frameInOrder(
 ): Promise<void> {
   const scanner = new ChunkScanner(framer, run.stats, run.limits.maxLineBytes, block.start);
   const records: Parameters<ChunkScanner['push']>[1] = [];
-  const source = rangeSource(block.path, block.start, block.end, buffers);
+  const source = rangeSource(block.path, block.start, block.end, buffers, true);
   for await (const chunk of source.chunks()) {
     scanner.push(chunk.bytes, records);
     const events = extractBatch(records, run.stats, run.observers);

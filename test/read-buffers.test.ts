@@ -32,6 +32,10 @@ describe('read buffers', () => {
     ['a whole plain file', () => batchSource(file, new PassThrough(), false)],
     ['a range of it', () => rangeSource(file, 0, bytes.length)],
     [
+      'a range of it read on this thread',
+      () => rangeSource(file, 0, bytes.length, [readBuffer(), readBuffer()], true),
+    ],
+    [
       "a whole file into the scanner's buffers",
       () => batchSource(file, new PassThrough(), false, scanReadBuffers()),
     ],
