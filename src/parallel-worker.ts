@@ -5,7 +5,14 @@ import type { LogRecord } from './extract/types.js';
 import { Framer } from './framing/framer.js';
 import { scanReadBuffers } from './framing/quiet-lines.js';
 import { ChunkScanner } from './framing/scanner.js';
-import { AT_WORKER, type Block, claim, type WorkerAnswer, type WrittenBlock } from './parallel.js';
+import {
+  AT_WORKER,
+  type Block,
+  type BlockJob,
+  claim,
+  type WorkerAnswer,
+  type WrittenBlock,
+} from './parallel.js';
 import { UnnumberedWriter } from './sinks/events.js';
 import { observedFields } from './sinks/observed.js';
 import { rangeSource } from './sources/files.js';
@@ -17,8 +24,12 @@ import { newStats } from './stats.js';
  * events are written at once, so that they die young: held for the whole block, they were copied by every
  * scavenge and promoted.
  */
-async function writeBlock(block: Block, buffers: readonly Buffer[]): Promise<WrittenBlock> {
-  const lines = block.eventFormat === undefined ? undefined : new UnnumberedWriter(block.eventFormat);
+async function writeBlock(
+  block: Block,
+  buffers: readonly Buffer[],
+  room: ArrayBuffer | undefined,
+): Promise<WrittenBlock> {
+  const lines = block.eventFormat === undefined ? undefined : new UnnumberedWriter(block.eventFormat, room);
   const observed: string[] = [];
   let events = 0;
   const stats = newStats();
@@ -55,14 +66,17 @@ const buffers = scanReadBuffers();
 const { claims } = workerData as { claims: Int32Array };
 
 let queue = Promise.resolve();
-parentPort?.on('message', (block: Block) => {
+parentPort?.on('message', ({ block, room }: BlockJob) => {
   queue = queue.then(() => {
     // This thread may have framed the block already, in order, when the worker came late to it.
     if (!claim(claims, block.index, AT_WORKER)) {
-      parentPort?.postMessage({ index: block.index, taken: true } satisfies WorkerAnswer);
+      parentPort?.postMessage(
+        { index: block.index, taken: true, room } satisfies WorkerAnswer,
+        room ? [room] : [],
+      );
       return;
     }
-    return writeBlock(block, buffers).then(
+    return writeBlock(block, buffers, room).then(
       (result) =>
         parentPort?.postMessage(
           { index: block.index, result } satisfies WorkerAnswer,

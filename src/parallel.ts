@@ -17,6 +17,12 @@ import { addStats, type PipelineStats } from './stats.js';
 const WORKER_YOUNG_MB = 12;
 /** How many of its blocks the worker may frame before this thread has come to the first of them. */
 const WORKER_AHEAD = 2;
+/**
+ * The worker writes a block's lines into an ArrayBuffer this thread sends back once it merged them, up to this
+ * size (a block's lines take ~1 MiB on the bench corpus): a fresh one per block, moved and freed by the other
+ * thread, left glibc's arenas holding ~20 MiB more at the peak.
+ */
+const MAX_ROOM_BYTES = 4 * 1024 * 1024;
 
 /** One block of a file: whole lines from `start` to `end` (both line starts, or the end of the file). */
 export interface Block {
@@ -127,8 +133,20 @@ export function claim(claims: Int32Array, index: number, by: typeof HERE | typeo
   return Atomics.compareExchange(claims, index, FREE, by) === FREE;
 }
 
-/** What the worker answers for a block sent to it: its result, or that this thread had claimed it first. */
-export type WorkerAnswer = { index: number; result?: WrittenBlock; taken?: true; error?: string };
+/** A block sent to the worker, with room for its lines when this thread has some to give back. */
+export type BlockJob = { block: Block; room: ArrayBuffer | undefined };
+
+/**
+ * What the worker answers for a block sent to it: its result, or that this thread had claimed it first (with
+ * the room it was sent, unused).
+ */
+export type WorkerAnswer = {
+  index: number;
+  result?: WrittenBlock;
+  taken?: true;
+  room?: ArrayBuffer;
+  error?: string;
+};
 
 /** The worker thread, which frames the blocks sent to it one at a time, in order, unless this thread took them. */
 class BlockWorker {
@@ -137,6 +155,7 @@ class BlockWorker {
     number,
     { resolve: (r: WrittenBlock | undefined) => void; reject: (e: Error) => void }
   >();
+  private readonly rooms: ArrayBuffer[] = [];
 
   constructor(claims: Int32Array) {
     this.worker = new Worker(new URL('./parallel-worker.js', import.meta.url), {
@@ -144,6 +163,7 @@ class BlockWorker {
       workerData: { claims },
     });
     this.worker.on('message', (message: WorkerAnswer) => {
+      if (message.room) this.giveBack(message.room);
       const waiter = this.waiting.get(message.index);
       this.waiting.delete(message.index);
       if (message.error !== undefined) waiter?.reject(new Error(message.error));
@@ -162,8 +182,14 @@ class BlockWorker {
   frame(block: Block): Promise<WrittenBlock | undefined> {
     return new Promise((resolve, reject) => {
       this.waiting.set(block.index, { resolve, reject });
-      this.worker.postMessage(block);
+      const room = this.rooms.pop();
+      this.worker.postMessage({ block, room } satisfies BlockJob, room ? [room] : []);
     });
+  }
+
+  /** Room for the lines of a block to come: the ArrayBuffer of a block's lines, merged. */
+  giveBack(room: ArrayBuffer): void {
+    if (room.byteLength <= MAX_ROOM_BYTES) this.rooms.push(room);
   }
 
   stop(): Promise<number> {
@@ -240,6 +266,7 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
           addStats(stats, result.stats);
           framer.adopt(result.state);
           await merge(result, base, run);
+          if (result.lines) worker.giveBack(result.lines.bytes.buffer as ArrayBuffer);
           continue;
         }
       }

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OssErrorEvent } from '../src/extract/types.js';
 import { eventMapper } from '../src/sinks/event-formats.js';
-import { eventFormatter, pinoFormatter } from '../src/sinks/events.js';
+import { eventFormatter, pinoFormatter, spliceLineNumbers, UnnumberedWriter } from '../src/sinks/events.js';
 
 // Strings as bodies give them: ASCII, quotes and backslashes, control characters, non-Latin text, line and
 // paragraph separators, and lone surrogates (from a broken `\uD800` escape), short and longer than pino's
@@ -105,4 +105,36 @@ describe('event formatter', () => {
     const events = [fields as unknown as OssErrorEvent];
     expect(eventFormatter().format(events)).toBe(pinoFormatter()(events));
   });
+});
+
+// A worker thread writes a block's lines before it knows how many lines come before the block, into room the
+// reading thread sends back (the ArrayBuffer of lines it merged); the reading thread splices the numbers in.
+describe('unnumbered lines', () => {
+  it.each(['native', 'ecs', 'otel'] as const)(
+    "are the formatter's lines numbered from a block's base, in the room given while they fit (%s)",
+    (format) => {
+      fc.assert(
+        fc.property(
+          fc.array(event, { maxLength: 5 }),
+          fc.nat({ max: 1e12 }),
+          fc.constantFrom(0, 256, 1 << 16),
+          (events, blockBase, roomBytes) => {
+            const inBlock = events.map((e, i) => ({ ...e, line: i + 1 }));
+            const room = new ArrayBuffer(roomBytes);
+            const writer = new UnnumberedWriter(format, room);
+            writer.add(inBlock);
+            const lines = writer.finish();
+            const want = eventFormatter(format).format(
+              inBlock.map((e) => ({ ...e, line: e.line + blockBase })),
+            );
+            expect(spliceLineNumbers(lines, blockBase).equals(Buffer.from(want))).toBe(true);
+            // Room for three bytes a UTF-16 unit of every line: written there, not into a new ArrayBuffer.
+            if (3 * want.length <= roomBytes) expect(lines.bytes.buffer).toBe(room);
+            else expect(lines.bytes.buffer).not.toBe(room);
+          },
+        ),
+        { numRuns: 300, seed: 15 },
+      );
+    },
+  );
 });

@@ -54,20 +54,25 @@ export interface UnnumberedLines {
   marks: Int32Array;
 }
 
-/** Room for the first lines of a block; it doubles as needed. */
+/** Room for the first lines of a block, when none is given; it doubles as needed. */
 const UNNUMBERED_START_BYTES = 64 * 1024;
 
 export class UnnumberedWriter {
   private readonly line: (event: OssErrorEvent) => string;
   private readonly key: string;
   // Its own ArrayBuffer (not the pool's): it is moved to the reading thread whole.
-  private bytes = Buffer.from(new ArrayBuffer(UNNUMBERED_START_BYTES));
+  private bytes: Buffer;
   private length = 0;
   private marks: number[] = [];
 
-  constructor(private readonly eventFormat: EventFormat = 'native') {
+  /** `room`: an ArrayBuffer to write into first (one the reading thread sent back, done with). */
+  constructor(
+    private readonly eventFormat: EventFormat = 'native',
+    room: ArrayBuffer = new ArrayBuffer(UNNUMBERED_START_BYTES),
+  ) {
     this.line = eventFormatter(eventFormat).line;
     this.key = LINE_KEY[eventFormat];
+    this.bytes = Buffer.from(room);
   }
 
   add(events: readonly OssErrorEvent[]): void {
