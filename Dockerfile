@@ -8,8 +8,7 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-slim
-ENV NODE_ENV=production \
-    NODE_OPTIONS=--max-semi-space-size=4
+ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
@@ -20,5 +19,6 @@ COPY examples/gateway-access.log ./examples/
 RUN mkdir -p /state && chown 1000:1000 /state
 USER 1000:1000
 EXPOSE 9817
-ENTRYPOINT ["node", "dist/cli.js"]
+# The bin's own Node flags (its first line): NODE_OPTIONS may not carry --single-threaded-gc.
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--single-threaded-gc", "dist/cli.js"]
 CMD ["examples/gateway-access.log"]

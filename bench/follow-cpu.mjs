@@ -43,6 +43,12 @@ const delay = values.delay === true;
 if (storm !== undefined && storm !== 'glob' && storm !== 'exact')
   throw new Error(`--storm: glob or exact, not ${storm}`);
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
+// Node's flags as the bin's first line gives them (`#!/usr/bin/env -S node …`): the figures are the bin's.
+const nodeFlags = fs
+  .readFileSync(cli, 'utf8')
+  .split('\n', 1)[0]
+  .split(' ')
+  .filter((word) => word.startsWith('--'));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-follow-cpu-'));
 const log = path.join(dir, 'app.log');
 fs.writeFileSync(log, '');
@@ -110,7 +116,7 @@ const args = [
 ];
 if (storm === 'glob') args.push('--exclude', '*.gz');
 const out = storm || delay ? 'pipe' : fs.openSync('/dev/null', 'w');
-const child = spawn(process.execPath, ['--max-semi-space-size=4', ...args], {
+const child = spawn(process.execPath, [...nodeFlags, ...args], {
   stdio: ['ignore', out, 'ignore'],
 });
 const seen = new Map();

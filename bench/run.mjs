@@ -17,6 +17,12 @@ import zlib from 'node:zlib';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const cli = path.join(root, 'dist/cli.js');
+// Node's flags as the bin's first line gives them (`#!/usr/bin/env -S node …`): the figures are the bin's.
+const nodeFlags = fs
+  .readFileSync(cli, 'utf8')
+  .split('\n', 1)[0]
+  .split(' ')
+  .filter((word) => word.startsWith('--'));
 
 const { values } = parseArgs({
   options: {
@@ -62,7 +68,7 @@ function runCli(file, extra = [], metricsName = 'bench.prom') {
   return new Promise((resolve, reject) => {
     const devnull = fs.openSync('/dev/null', 'w');
     const started = performance.now();
-    const child = spawn(process.execPath, ['--max-semi-space-size=4', ...args], {
+    const child = spawn(process.execPath, [...nodeFlags, ...args], {
       stdio: ['ignore', devnull, 'pipe'],
     });
     let stderr = '';

@@ -147,7 +147,14 @@ describe('Dockerfile', () => {
     const users = [...dockerfile.matchAll(/^USER (\S+)/gm)].map((m) => m[1]);
     expect(users.at(-1)).toMatch(/^[1-9]\d*(:\d+)?$/);
     expect(dockerfile).toMatch(/^EXPOSE 9817$/m);
-    expect(dockerfile).toContain('ENTRYPOINT ["node", "dist/cli.js"]');
+    // Node runs with the bin's own flags (its shebang's), which NODE_OPTIONS cannot all carry.
+    const flags = (read('src/cli.ts').split('\n', 1)[0] as string)
+      .split(' ')
+      .filter((w) => w.startsWith('--'));
+    expect(flags).toContain('--single-threaded-gc');
+    expect(dockerfile).toContain(
+      `ENTRYPOINT ${JSON.stringify(['node', ...flags, 'dist/cli.js']).replaceAll(',', ', ')}`,
+    );
   });
 
   it('ships only the build output and production dependencies', () => {
