@@ -19,6 +19,6 @@ COPY examples/gateway-access.log ./examples/
 RUN mkdir -p /state && chown 1000:1000 /state
 USER 1000:1000
 EXPOSE 9817
-# The bin's own Node flags (its first line): NODE_OPTIONS may not carry --single-threaded-gc.
-ENTRYPOINT ["node", "--max-semi-space-size=4", "--single-threaded-gc", "dist/cli.js"]
+# The bin's own Node flags (its first line): NODE_OPTIONS may carry none but the first.
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--single-threaded-gc", "--heap-growing-percent=100", "dist/cli.js"]
 CMD ["examples/gateway-access.log"]

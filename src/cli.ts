@@ -1,9 +1,12 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --single-threaded-gc
+#!/usr/bin/env -S node --max-semi-space-size=4 --single-threaded-gc --heap-growing-percent=100
 // The command line: the only place that reads argv and the environment, sets exit codes and handles signals.
 // The shebang caps V8's young generation at 4 MiB: the default (16) lets RSS grow to ~150 MiB for no speed
 // gain, 2 MiB spends a fifth of the run in GC. It keeps the collector on the thread it collects for: with heaps
 // this small, helper threads cost more than they save (0.98x the time of one thread, 0.97x two, and follow
-// mode at 300k lines/s 7.8% of a core against 10.0%). The image and `npm run bench` run Node with these flags.
+// mode at 300k lines/s 7.8% of a core against 10.0%). And it lets the old generation grow to twice what a full
+// collection left, not V8's up to four times: two threads over 5M lines of SDK output peaked at 149 MiB against
+// 180 (1.05x the time), the nginx corpus at 127 against 139 (the same time). The image and `npm run bench` run
+// Node with these flags.
 import { createRequire } from 'node:module';
 import { codesJson, codesTable, explain, explainUnknown } from './catalog/render.js';
 import { DEFAULT_PORT, type FollowConfig, parseFlags, type RunConfig, runConfig } from './config.js';
