@@ -8,6 +8,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, type EventFormat } from '../src/config.js';
 import type { OssErrorEvent } from '../src/extract/types.js';
+import { plainBlockStartFrom } from '../src/parallel.js';
 import type * as Pipeline from '../src/pipeline.js';
 import type * as Aggregate from '../src/report/aggregate.js';
 import { OBSERVED_FIELDS, type ObservedEvent } from '../src/sinks/observed.js';
@@ -130,6 +131,47 @@ describe('parallel reading of large plain files', () => {
   });
 
   // Many blocks, each with bodies whose numbers must count every line before the block.
+  // A cut inside a multi-line body or an SDK's error is read right, but the reading thread frames that block
+  // again; blocks of a plain log start where no record is likely to span the cut.
+  it.each([
+    [
+      'inside a pretty-printed body, past its end',
+      'a 200\nh ERROR request failed\n<?xml version="1.0"?>\n<Error>\n  <Code>NoSuchKey</Code>\n</Error>\nb 200\nc 200\n',
+      'inside <Code',
+      'c 200',
+    ],
+    ['after a line with a marker, one line on', 'a 200\nb 200 error seen\nc 200\nd 200\n', 'b 200', 'd 200'],
+    [
+      'before an indented continuation, past it',
+      'a 200\nTraceback (most recent call last):\n  File "x"\nValueError: x\nb 200\nc 200\n',
+      'Traceback',
+      'c 200',
+    ],
+    ['one line past the first whole one when both start a record', 'a 200\nb 200\nc 200\n', 'a 200', 'c 200'],
+  ])('starts a block of a plain log %s', async (_name, text, cutAt, startsAt) => {
+    const file = path.join(dir, 'cut.log');
+    fs.writeFileSync(file, text);
+    const handle = await fs.promises.open(file, 'r');
+    try {
+      const at = text.indexOf(cutAt === 'inside <Code' ? 'Code>NoSuch' : cutAt) + 1;
+      expect(await plainBlockStartFrom(handle, at, text.length)).toBe(text.indexOf(startsAt));
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('starts a block at the first line start when no line near it starts a record', async () => {
+    const text = `a 200\n${'  <Code>x</Code>\n'.repeat(5000)}b 200\n`;
+    const file = path.join(dir, 'cut.log');
+    fs.writeFileSync(file, text);
+    const handle = await fs.promises.open(file, 'r');
+    try {
+      expect(await plainBlockStartFrom(handle, 3, text.length)).toBe(6);
+    } finally {
+      await handle.close();
+    }
+  });
+
   it('numbers the lines of every block from the start of the file', async () => {
     const file = nginxLog();
     const one = await read(file);
