@@ -1,11 +1,17 @@
 // Writes one JSON event per line (pino's bytes), batching writes and waiting for the output to drain.
+
+import { createRequire } from 'node:module';
 import type { Writable as WritableOutput } from 'node:stream';
-import pino from 'pino';
+import type pinoFactory from 'pino';
 import type { EventFormat } from '../config.js';
 import { OutputClosedError } from '../errors.js';
 import type { OssErrorEvent } from '../extract/types.js';
 import type { PipelineStats } from '../stats.js';
 import { eventMapper } from './event-formats.js';
+
+// pino is loaded only when a line needs it (rare, below): a worker thread writing event lines then never loads
+// it, which took ~25 ms of that thread's start.
+const load = createRequire(import.meta.url);
 
 /**
  * One JSON line per event, byte for byte as pino's serializer writes it, at a fraction of its cost:
@@ -19,13 +25,15 @@ export function eventFormatter(eventFormat: EventFormat = 'native'): {
   format: (events: readonly OssErrorEvent[]) => string;
   line: (event: OssErrorEvent) => string;
 } {
-  const viaPino = pinoFormatter();
+  let viaPino: ((events: readonly object[]) => string) | undefined;
   // ECS and OpenTelemetry are the same event under other field names; native is written as it is.
   const map = eventMapper(eventFormat);
   const line = (event: OssErrorEvent): string => {
     const shaped = map ? map(event) : event;
     const json = JSON.stringify(shaped);
-    return json.includes('\\ud') ? viaPino([shaped]) : `${json}\n`;
+    if (!json.includes('\\ud')) return `${json}\n`;
+    viaPino ??= pinoFormatter();
+    return viaPino([shaped]);
   };
   return {
     line,
@@ -128,6 +136,7 @@ export function spliceLineNumbers(lines: UnnumberedLines, base: number): Buffer 
 /** A pino logger that only serialises: no level, time, pid or hostname; lines are collected, not written. */
 export function pinoFormatter(): (events: readonly object[]) => string {
   let collected = '';
+  const pino = load('pino') as typeof pinoFactory;
   const logger = pino(
     { base: null, timestamp: false, formatters: { level: () => ({}) } },
     {
