@@ -58,12 +58,10 @@ export interface WrittenBlock {
 
 const NEWLINE = 10;
 const PROBE_BYTES = 64 * 1024;
-const SPACE = 32;
-const TAB = 9;
-const LESS_THAN = 60;
-const OPEN_BRACE = 123;
-const RROR = Buffer.from('rror');
-const XCEPTION = Buffer.from('xception');
+/** The first bytes of a line that goes on a record (a body's or a stack's line), and a JSON object's opening. */
+const GOES_ON = [...Buffer.from(' \t<')];
+const OPENS_OBJECT = '{'.charCodeAt(0);
+const MARKERS = [Buffer.from('rror'), Buffer.from('xception')];
 
 /** The first line start at or after `at` (the file's size when none). */
 async function lineStartFrom(file: fs.FileHandle, at: number, size: number): Promise<number> {
@@ -91,10 +89,7 @@ export async function plainBlockStartFrom(file: fs.FileHandle, at: number, size:
   const probe = Buffer.allocUnsafe(PROBE_BYTES);
   const { bytesRead } = await file.read(probe, 0, PROBE_BYTES, first);
   const bytes = probe.subarray(0, bytesRead);
-  const recordLike = (start: number, end: number) => {
-    const c = bytes[start];
-    return end > start && c !== SPACE && c !== TAB && c !== LESS_THAN;
-  };
+  const recordLike = (start: number, end: number) => end > start && !GOES_ON.includes(bytes[start] as number);
   let start = 0;
   let end = bytes.indexOf(NEWLINE);
   while (end >= 0) {
@@ -105,9 +100,8 @@ export async function plainBlockStartFrom(file: fs.FileHandle, at: number, size:
     if (
       recordLike(start, end) &&
       recordLike(next, nextEnd) &&
-      bytes[end - 1] !== OPEN_BRACE &&
-      line.indexOf(RROR) < 0 &&
-      line.indexOf(XCEPTION) < 0
+      bytes[end - 1] !== OPENS_OBJECT &&
+      MARKERS.every((marker) => line.indexOf(marker) < 0)
     )
       return first + next;
     start = next;
