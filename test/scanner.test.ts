@@ -360,6 +360,38 @@ describe('chunk scanner', () => {
     loop.drain(new Float64Array(6));
   });
 
+  // The line-end pass looks at 32 bytes a step, in two halves, and at pairs of bytes (`rr`, `xc`) that may straddle
+  // the halves or the steps: a marker and a line's end at every place of a step, from every start.
+  it('finds a marker and a line end at every place of a 32-byte step', () => {
+    const loop = new QuietLines();
+    for (let pad = 0; pad < 70; pad++) {
+      for (const [word, marked] of [
+        ['Error', true],
+        ['error', true],
+        ['Exception', true],
+        ['rr', false],
+        ['Xcept', false],
+        ['terror', false],
+      ] as const) {
+        const quiet = 'q 200 "GET / HTTP/1.1" 200 1';
+        const line = `${'p'.repeat(pad)}${word} "GET / HTTP/1.1" 404 1`;
+        const buf = Buffer.from(`${quiet}\n${line}\n${quiet}\n`, 'latin1');
+        loop.load(buf, 0);
+        const stop = loop.run(0, 1024, 'plain');
+        // `terror` holds `error`: a marker; `rr` and `Xcept` (no `ion`) are not.
+        const isMarker = marked || word === 'terror';
+        expect({ pad, word, stop, marked: loop.stoppedAtMarker }).toEqual({
+          pad,
+          word,
+          stop: isMarker ? quiet.length + 1 : buf.length,
+          marked: isMarker,
+        });
+        expect(loop.lines).toBe(isMarker ? 1 : 3);
+        loop.drain(new Float64Array(6));
+      }
+    }
+  });
+
   // A file is read into the loop's own memory and scanned where it lies; any other chunk is copied in, at most
   // SCAN_BYTES at a time.
   const access = (i: number) =>
