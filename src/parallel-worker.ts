@@ -14,7 +14,7 @@ import {
   type WrittenBlock,
 } from './parallel.js';
 import { UnnumberedWriter } from './sinks/events.js';
-import { observedFields } from './sinks/observed.js';
+import { observedTuple } from './sinks/observed.js';
 import { rangeSource } from './sources/files.js';
 import { newStats } from './stats.js';
 
@@ -43,7 +43,7 @@ async function writeBlock(
     if (found.length === 0) return;
     events += found.length;
     lines?.add(found);
-    if (block.observed) observed.push(JSON.stringify(found.map(observedFields)).slice(1, -1));
+    if (block.observed) observed.push(JSON.stringify(found.map(observedTuple)).slice(1, -1));
   };
   for await (const chunk of rangeSource(block.path, block.start, block.end, buffers, true).chunks()) {
     scanner.push(chunk.bytes, records);

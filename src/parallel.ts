@@ -9,7 +9,7 @@ import { Framer, type FramerState } from './framing/framer.js';
 import { scanReadBuffers } from './framing/quiet-lines.js';
 import { ChunkScanner } from './framing/scanner.js';
 import { spliceLineNumbers, type UnnumberedLines } from './sinks/events.js';
-import type { ObservedEvent } from './sinks/observed.js';
+import { fromObservedTuple, type ObservedTuple } from './sinks/observed.js';
 import { rangeSource } from './sources/files.js';
 import { addStats, type PipelineStats } from './stats.js';
 
@@ -324,8 +324,10 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
 async function merge(block: WrittenBlock, base: number, run: ParallelRun): Promise<void> {
   if (block.events === 0) return;
   if (run.observers.length > 0)
-    for (const event of JSON.parse(block.observed) as ObservedEvent[])
+    for (const fields of JSON.parse(block.observed) as ObservedTuple[]) {
+      const event = fromObservedTuple(fields);
       for (const observe of run.observers) observe(event);
+    }
   if (block.lines && run.write) await run.write(spliceLineNumbers(block.lines, base), block.events);
 }
 
