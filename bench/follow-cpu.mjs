@@ -23,6 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
+import { binNodeFlags } from './bin-flags.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -43,12 +44,7 @@ const delay = values.delay === true;
 if (storm !== undefined && storm !== 'glob' && storm !== 'exact')
   throw new Error(`--storm: glob or exact, not ${storm}`);
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
-// Node's flags as the bin's first line gives them (`#!/usr/bin/env -S node …`): the figures are the bin's.
-const nodeFlags = fs
-  .readFileSync(cli, 'utf8')
-  .split('\n', 1)[0]
-  .split(' ')
-  .filter((word) => word.startsWith('--'));
+const nodeFlags = binNodeFlags(cli);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-follow-cpu-'));
 const log = path.join(dir, 'app.log');
 fs.writeFileSync(log, '');

@@ -13,16 +13,12 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
+import { binNodeFlags } from './bin-flags.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const cli = path.join(root, 'dist/cli.js');
-// Node's flags as the bin's first line gives them (`#!/usr/bin/env -S node …`): the figures are the bin's.
-const nodeFlags = fs
-  .readFileSync(cli, 'utf8')
-  .split('\n', 1)[0]
-  .split(' ')
-  .filter((word) => word.startsWith('--'));
+const nodeFlags = binNodeFlags(cli);
 
 const { values } = parseArgs({
   options: {

@@ -192,13 +192,12 @@ export class Framer {
    * its first: then they are not those one reader gives, and the block must be framed again in order.
    */
   snapshot(): FramerState {
-    this.settle();
     return {
       lines: this.lineNo,
       format: this.format,
-      previousLine: this.previousLine as string | undefined,
+      previousLine: text(this.previousLine),
       previousStart: this.previousStart,
-      beforeLine: this.beforeLine as string | undefined,
+      beforeLine: text(this.beforeLine),
       beforeStart: this.beforeStart,
       remembered: this.remembered,
       reachedBack: this.reachedBack,
@@ -373,11 +372,11 @@ export class Framer {
     return out;
   }
 
-  /** The last two lines, for a multi-line body's declaration and header. */
   /** The line before, for an SDK's error: Docker's fast path keeps none, so there it is not known. */
   private readonly lineBefore = (): string | undefined =>
     this.format === 'docker' ? undefined : this.previous;
 
+  /** The last two lines, for a multi-line body's declaration and header. */
   private remember(line: string | QuietLine, start = 0): void {
     if (this.remembered < 2) this.remembered++;
     this.beforeLine = this.previousLine;

@@ -23,7 +23,7 @@ export const OBSERVED_FIELDS = [
 /** What an observer is given: an event, or the part of it that a worker sent. */
 export type ObservedEvent = Pick<OssErrorEvent, (typeof OBSERVED_FIELDS)[number]>;
 
-/** The observed fields of an event in OBSERVED_FIELDS' order, as a worker sends them: no keys to write or parse. */
+/** An event's observed fields in OBSERVED_FIELDS' order, as a worker sends them (no keys to write, read). */
 export type ObservedTuple = [
   ObservedEvent['code'],
   ObservedEvent['status'],
@@ -39,9 +39,10 @@ export type ObservedTuple = [
 ];
 
 /**
- * An event's observed fields as a tuple (a literal: `JSON.stringify` writes it on its fast path, which a replacer
- * list of keys turns off). As arrays, the observed fields of the 5M-line corpus's worker blocks are 9.5 MB of JSON
- * against 16.4 MB as objects: the two-thread run's peak RSS 128 MiB against 135 (medians of 10), its time the same.
+ * An event's observed fields as a tuple (a literal: `JSON.stringify` writes it on its fast path, which a
+ * replacer list of keys turns off). As arrays, the observed fields of the 5M-line corpus's worker blocks are
+ * 11.4 MB of JSON against 16.4 MB as objects: the two-thread run's peak RSS 128 MiB against 135 (medians of
+ * 10), its time the same.
  */
 export function observedTuple(event: OssErrorEvent): ObservedTuple {
   return [

@@ -78,7 +78,7 @@ export function batchSource(
   path: string,
   stdin: Readable,
   gzipWorkerBytes: number | false = GZIP_WORKER_MIN_BYTES,
-  buffers: readonly Buffer[] = [readBuffer(), readBuffer()],
+  buffers?: readonly Buffer[],
 ): ChunkSource {
   const name = sourceName(path);
   const commit = () => {};
@@ -97,7 +97,11 @@ export function batchSource(
       },
     };
   }
-  return { name, commit, chunks: () => readChunks(path, 0, Number.POSITIVE_INFINITY, buffers) };
+  return {
+    name,
+    commit,
+    chunks: () => readChunks(path, 0, Number.POSITIVE_INFINITY, buffers ?? [readBuffer(), readBuffer()]),
+  };
 }
 
 /** What the reading thread asks the inflating thread (gunzip-worker.ts) for. */
@@ -206,7 +210,7 @@ async function* readChunks(
   }
 }
 
-/** `readChunks` with each read on this thread, while nothing else runs here: the buffers are used in turn all the same. */
+/** `readChunks` with each read on the calling thread, which waits for it; the buffers taken in turn. */
 async function* readChunksHere(
   path: string,
   start: number,
