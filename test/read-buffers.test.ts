@@ -4,8 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../src/config.js';
 import { scanReadBuffers } from '../src/framing/quiet-lines.js';
+import { runBatch } from '../src/pipeline.js';
 import { batchSource, READ_CHUNK_BYTES, rangeSource, readBuffer } from '../src/sources/files.js';
+import { newStats } from '../src/stats.js';
 
 const PAGE = 4096;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-read-buffers-'));
@@ -26,6 +29,29 @@ describe('read buffers', () => {
       expect(buffer.length).toBe(READ_CHUNK_BYTES);
       expect(buffer.byteOffset % PAGE).not.toBe(0);
     }
+  });
+
+  it("are where a batch run reads a plain file: the scanner's loop reads it where it lies", async () => {
+    const small = path.join(dir, 'small.log');
+    const text = Buffer.from(`${Date.now()} GET /b/k 200 ${Math.random()}\n`.repeat(100));
+    fs.writeFileSync(small, text);
+    const stats = newStats();
+    await runBatch(
+      {
+        files: [small],
+        limits: DEFAULT_LIMITS,
+        stdin: new PassThrough(),
+        output: null,
+        observers: [],
+        onSourceError: (_source, error) => {
+          throw error;
+        },
+        parallel: false,
+      },
+      stats,
+    );
+    expect(stats.lines).toBe(100);
+    expect((scanReadBuffers()[0] as Buffer).subarray(0, text.length).equals(text)).toBe(true);
   });
 
   it.each([
