@@ -12,7 +12,7 @@ import { codesJson, codesTable, explain, explainUnknown } from './catalog/render
 import { DEFAULT_PORT, type FollowConfig, parseFlags, type RunConfig, runConfig } from './config.js';
 import { ConfigError, OutputClosedError } from './errors.js';
 import { type Logger, operationalLogger } from './log.js';
-import { runBatch } from './pipeline.js';
+import { runBatch, startWorker } from './pipeline.js';
 import { eventPrinter } from './sinks/events.js';
 import type { ExporterMetrics } from './sinks/metrics.js';
 import { checkOutputFile, writeAtomically } from './sinks/output-file.js';
@@ -196,7 +196,13 @@ async function batch(argv: readonly string[]): Promise<number> {
   checkReadable(config.files);
   const stats = newStats();
   const summary = new Summary();
-  const exporter = await startExporter(config, stats, log);
+  const parallel = config.threads === 1 ? (false as const) : undefined;
+  // Started first: its thread starts while the metrics load.
+  const worker = await startWorker(config.files, parallel);
+  const exporter = await startExporter(config, stats, log).catch(async (error: unknown) => {
+    await worker?.stop();
+    throw error;
+  });
   const started = performance.now();
   let failedSources = 0;
   const progress = config.progress ? progressLine(stats) : undefined;
@@ -204,13 +210,14 @@ async function batch(argv: readonly string[]): Promise<number> {
     exporter.reading = true;
     await runBatch(
       {
+        worker,
         files: config.files,
         limits: config.limits,
         stdin: process.stdin,
         output: config.events ? process.stdout : null,
         eventFormat: config.eventFormat,
         observers: exporter.metrics ? [summary.observe, exporter.metrics.observe] : [summary.observe],
-        ...(config.threads === 1 ? { parallel: false as const } : {}),
+        ...(parallel === false ? { parallel } : {}),
         onSourceError(source, error) {
           failedSources++;
           log.error({ source, err: error.message }, 'input failed part-way; going on with the next');
@@ -224,6 +231,7 @@ async function batch(argv: readonly string[]): Promise<number> {
   } finally {
     exporter.reading = false;
     progress?.stop();
+    await worker?.stop();
     await exporter.close();
   }
   if (config.summary) {

@@ -1,5 +1,5 @@
 // The worker thread's part of a large file: frames, extracts and writes the events of one block at a time.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { extractBatch } from './drive.js';
 import type { LogRecord } from './extract/types.js';
 import { Framer } from './framing/framer.js';
@@ -63,29 +63,23 @@ async function writeBlock(
 /** The read buffers of every block: blocks are framed one at a time, in the order sent. */
 const buffers = scanReadBuffers();
 
-const { claims } = workerData as { claims: Int32Array };
-
 let queue = Promise.resolve();
-parentPort?.on('message', ({ block, room }: BlockJob) => {
+parentPort?.on('message', ({ job, block, claims, room }: BlockJob) => {
   queue = queue.then(() => {
     // This thread may have framed the block already, in order, when the worker came late to it.
     if (!claim(claims, block.index, AT_WORKER)) {
-      parentPort?.postMessage(
-        { index: block.index, taken: true, room } satisfies WorkerAnswer,
-        room ? [room] : [],
-      );
+      parentPort?.postMessage({ job, taken: true, room } satisfies WorkerAnswer, room ? [room] : []);
       return;
     }
     return writeBlock(block, buffers, room).then(
       (result) =>
         parentPort?.postMessage(
-          { index: block.index, result } satisfies WorkerAnswer,
+          { job, result } satisfies WorkerAnswer,
           result.lines
             ? [result.lines.bytes.buffer as ArrayBuffer, result.lines.marks.buffer as ArrayBuffer]
             : [],
         ),
-      (error: Error) =>
-        parentPort?.postMessage({ index: block.index, error: error.message } satisfies WorkerAnswer),
+      (error: Error) => parentPort?.postMessage({ job, error: error.message } satisfies WorkerAnswer),
     );
   });
 });

@@ -178,57 +178,69 @@ export function claim(claims: Int32Array, index: number, by: typeof HERE | typeo
   return Atomics.compareExchange(claims, index, FREE, by) === FREE;
 }
 
-/** A block sent to the worker, with room for its lines when this thread has some to give back. */
-export type BlockJob = { block: Block; room: ArrayBuffer | undefined };
+/**
+ * A block sent to the worker (`job` numbers it among all sent), the claims of its file's blocks, and room for
+ * its lines when this thread has some to give back.
+ */
+export type BlockJob = { job: number; block: Block; claims: Int32Array; room: ArrayBuffer | undefined };
 
 /**
- * What the worker answers for a block sent to it: its result, or that this thread had claimed it first (with
- * the room it was sent, unused).
+ * What the worker answers for a job: the block's result, or that this thread had claimed it first (with the
+ * room it was sent, unused).
  */
 export type WorkerAnswer = {
-  index: number;
+  job: number;
   result?: WrittenBlock;
   taken?: true;
   room?: ArrayBuffer;
   error?: string;
 };
 
-/** The worker thread, which frames the blocks sent to it one at a time, in order, unless this thread took them. */
-class BlockWorker {
+/**
+ * The worker thread, which frames the blocks sent to it one at a time, in order, unless this thread took them.
+ * One serves every large file of a run, in turn; it may be started before the run (`startWorker`), so that its
+ * own start (~0.1 s) overlaps what the run loads first.
+ */
+export class BlockWorker {
   private readonly worker: Worker;
   private waiting = new Map<
     number,
     { resolve: (r: WrittenBlock | undefined) => void; reject: (e: Error) => void }
   >();
   private readonly rooms: ArrayBuffer[] = [];
+  private jobs = 0;
+  private stopped: Error | undefined;
 
-  constructor(claims: Int32Array) {
+  constructor() {
     this.worker = new Worker(new URL('./parallel-worker.js', import.meta.url), {
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
-      workerData: { claims },
     });
     this.worker.on('message', (message: WorkerAnswer) => {
       if (message.room) this.giveBack(message.room);
-      const waiter = this.waiting.get(message.index);
-      this.waiting.delete(message.index);
+      const waiter = this.waiting.get(message.job);
+      this.waiting.delete(message.job);
       if (message.error !== undefined) waiter?.reject(new Error(message.error));
       else waiter?.resolve(message.result);
     });
     const fail = (error: Error) => {
+      this.stopped ??= error;
       for (const waiter of this.waiting.values()) waiter.reject(error);
       this.waiting.clear();
     };
     this.worker.on('error', fail);
-    // A thread that ends with blocks still asked of it (killed for its memory, say) must not leave the run waiting.
+    // A thread that ends with blocks still asked of it (killed for its memory, say) must not leave the run
+    // waiting, nor a file after it.
     this.worker.on('exit', (code) => fail(new Error(`the worker thread stopped (exit code ${code})`)));
   }
 
   /** The block's result, or undefined when this thread claimed it before the worker came to it. */
-  frame(block: Block): Promise<WrittenBlock | undefined> {
+  frame(block: Block, claims: Int32Array): Promise<WrittenBlock | undefined> {
     return new Promise((resolve, reject) => {
-      this.waiting.set(block.index, { resolve, reject });
+      if (this.stopped) return reject(this.stopped);
+      const job = this.jobs++;
+      this.waiting.set(job, { resolve, reject });
       const room = this.rooms.pop();
-      this.worker.postMessage({ block, room } satisfies BlockJob, room ? [room] : []);
+      this.worker.postMessage({ job, block, claims, room } satisfies BlockJob, room ? [room] : []);
     });
   }
 
@@ -252,6 +264,8 @@ export interface ParallelRun {
   limits: FramingLimits;
   stats: PipelineStats;
   observers: readonly EventObserver[];
+  /** The run's worker thread, started before it; undefined starts one for this file and stops it after. */
+  worker: BlockWorker | undefined;
   /** Events of a block framed again in order, and of the end of the file, go here. */
   sink: EventSink;
   /** Where the lines of a block go, with the number of their events; undefined writes no events. */
@@ -286,7 +300,7 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
   const { stats, observers, sink } = run;
   const framer = new Framer(run.name, run.limits, stats);
   const claims = new Int32Array(new SharedArrayBuffer(4 * blocks.length));
-  const worker = new BlockWorker(claims);
+  const worker = run.worker ?? new BlockWorker();
   const buffers = scanReadBuffers();
   // The odd blocks sent to the worker, and their results to come.
   const atWorker = new Map<number, Promise<WrittenBlock | undefined>>();
@@ -296,7 +310,7 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
       // The worker is kept WORKER_AHEAD odd blocks ahead: it never waits for this thread, and the results
       // held back for order are at most that many blocks'.
       for (; sent < blocks.length && sent <= block.index + 2 * WORKER_AHEAD; sent += 2) {
-        const result = worker.frame(blocks[sent] as Block);
+        const result = worker.frame(blocks[sent] as Block, claims);
         // Read once the blocks before it are done; a rejection must not go unhandled meanwhile.
         result.catch(() => {});
         atWorker.set(sent, result);
@@ -321,7 +335,7 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
     if (events.length > 0) await sink(events);
     return true;
   } finally {
-    await worker.stop();
+    if (run.worker === undefined) await worker.stop();
   }
 }
 

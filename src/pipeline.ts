@@ -7,6 +7,7 @@ import { OutputClosedError } from './errors.js';
 import { Framer } from './framing/framer.js';
 import { scanReadBuffers } from './framing/quiet-lines.js';
 import { ChunkScanner } from './framing/scanner.js';
+import type { BlockWorker } from './parallel.js';
 import { eventPrinter, linesPrinter } from './sinks/events.js';
 import { batchSource, STDIN } from './sources/files.js';
 import type { PipelineStats } from './stats.js';
@@ -29,12 +30,43 @@ export interface BatchRun {
    * (`--threads 1`).
    */
   parallel?: { minBytes: number; blockBytes: number; takeBack?: boolean } | false;
+  /**
+   * The worker thread for the large plain files, from `startWorker` before the run (the caller stops it);
+   * undefined starts one for each such file.
+   */
+  worker?: BlockWorker | undefined;
 }
 
 /** Plain files at least this large are read by worker threads: below it, starting them costs more than they save. */
 export const PARALLEL_MIN_BYTES = 256 * 1024 * 1024;
 /** A worker's unit of work; with the blocks in flight, it bounds the events held back for order. */
 export const BLOCK_BYTES = 16 * 1024 * 1024;
+
+/** The size of a file read on both cores, or undefined when it is not one. */
+async function largeFileSize(path: string, parallel: BatchRun['parallel']): Promise<number | undefined> {
+  if (path === STDIN || path.endsWith('.gz') || parallel === false) return undefined;
+  const size = (await fs.stat(path)).size;
+  return size >= (parallel?.minBytes ?? PARALLEL_MIN_BYTES) ? size : undefined;
+}
+
+/**
+ * A worker thread for the run, started now when one of its files is read on both cores; undefined when none
+ * is. A thread takes ~0.1 s to start: started before the caller loads what else the run needs (the metrics),
+ * it is ready sooner.
+ */
+export async function startWorker(
+  files: readonly string[],
+  parallel?: BatchRun['parallel'],
+): Promise<BlockWorker | undefined> {
+  for (const path of files) {
+    // A file that cannot be read is the run's to report.
+    const size = await largeFileSize(path, parallel).catch(() => undefined);
+    if (size === undefined) continue;
+    const { BlockWorker } = await import('./parallel.js');
+    return new BlockWorker();
+  }
+  return undefined;
+}
 
 /** Reads a large plain file with worker threads; false when the file is not one (or not a candidate). */
 async function readLarge(
@@ -44,17 +76,9 @@ async function readLarge(
   sink: EventSink,
   stats: PipelineStats,
 ): Promise<boolean> {
-  if (path === STDIN || path.endsWith('.gz') || run.parallel === false) return false;
-  const size = (await fs.stat(path)).size;
-  const {
-    minBytes,
-    blockBytes,
-    takeBack = true,
-  } = run.parallel ?? {
-    minBytes: PARALLEL_MIN_BYTES,
-    blockBytes: BLOCK_BYTES,
-  };
-  if (size < minBytes) return false;
+  const size = await largeFileSize(path, run.parallel);
+  if (size === undefined) return false;
+  const { blockBytes, takeBack = true } = run.parallel || { blockBytes: BLOCK_BYTES };
   // Loaded only for large files: small runs do not pay for the worker code.
   const { readInParallel } = await import('./parallel.js');
   return readInParallel({
@@ -66,6 +90,7 @@ async function readLarge(
     limits: run.limits,
     stats,
     observers: run.observers,
+    worker: run.worker,
     sink,
     write: run.output ? linesPrinter(run.output, stats) : undefined,
     eventFormat: run.eventFormat ?? 'native',

@@ -17,7 +17,7 @@ import { ROOT } from './helpers/cli.js';
 import { stable } from './helpers/pipeline.js';
 
 // The built driver: worker threads load dist/parallel-worker.js beside it (`npm test` builds first).
-const { runBatch } = (await import(path.join(ROOT, 'dist/pipeline.js'))) as typeof Pipeline;
+const { runBatch, startWorker } = (await import(path.join(ROOT, 'dist/pipeline.js'))) as typeof Pipeline;
 const { ReportAggregator } = (await import(path.join(ROOT, 'dist/report/aggregate.js'))) as typeof Aggregate;
 
 const FORMATS = path.join(import.meta.dirname, 'fixtures/formats');
@@ -26,7 +26,12 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 type Parallel = { minBytes: number; blockBytes: number; takeBack?: boolean };
 
-async function read(file: string, parallel?: Parallel, eventFormat: EventFormat = 'native') {
+async function read(
+  file: string | string[],
+  parallel?: Parallel,
+  eventFormat: EventFormat = 'native',
+  worker?: Awaited<ReturnType<typeof startWorker>>,
+) {
   const stats = newStats();
   const output = new PassThrough();
   let text = '';
@@ -37,8 +42,9 @@ async function read(file: string, parallel?: Parallel, eventFormat: EventFormat 
   const errors: string[] = [];
   await runBatch(
     {
-      files: [file],
+      files: typeof file === 'string' ? [file] : file,
       limits: { ...DEFAULT_LIMITS, maxLineBytes: 2000 },
+      worker,
       stdin: process.stdin,
       output,
       eventFormat,
@@ -222,6 +228,47 @@ describe('parallel reading of large plain files', () => {
     const alone = await writesByThread({ minBytes: 0, blockBytes: 64 * 1024, takeBack: false });
     expect(written.here).toBeGreaterThan(alone.here);
     expect(written.worker).toBeLessThan(alone.worker);
+  });
+
+  it('starts a worker before the run only when a file of it is read on both cores', async () => {
+    const [, file] = cases[0] as readonly [string, string];
+    const size = fs.statSync(file).size;
+    const parallel = { minBytes: size, blockBytes: 97 };
+    const gz = path.join(dir, 'large.log.gz');
+    fs.writeFileSync(gz, Buffer.alloc(size));
+    for (const files of [['-'], [gz], ['/nonexistent/x.log']])
+      expect(await startWorker(files, parallel)).toBeUndefined();
+    expect(await startWorker([file], { ...parallel, minBytes: size + 1 })).toBeUndefined();
+    expect(await startWorker([file], false)).toBeUndefined();
+    const worker = await startWorker(['-', file], parallel);
+    expect(worker).toBeDefined();
+    await worker?.stop();
+  });
+
+  it('one worker started before the run frames the blocks of every large file, in turn', async () => {
+    const since = Date.now();
+    const files = cases.slice(0, 3).map(([, file]) => file);
+    const parallel = { minBytes: 0, blockBytes: 97, takeBack: false };
+    const worker = await startWorker(files, parallel);
+    try {
+      const shared = await read(files, parallel, 'native', worker);
+      const one = await read(files);
+      expect(shared.errors).toEqual([]);
+      expect(stable(shared.events, since)).toEqual(stable(one.events, since));
+      expect(shared.stats).toEqual(one.stats);
+    } finally {
+      await worker?.stop();
+    }
+  });
+
+  it('fails a file whose worker has stopped, and goes on with the next, instead of waiting for it', async () => {
+    const files = cases.slice(0, 2).map(([, file]) => file);
+    const parallel = { minBytes: 0, blockBytes: 97, takeBack: false };
+    const worker = await startWorker(files, parallel);
+    await worker?.stop();
+    const run = await read(files, parallel, 'native', worker);
+    expect(run.errors).toHaveLength(2);
+    for (const error of run.errors) expect(error).toMatch(/^the worker thread stopped \(exit code \d+\)$/);
   });
 
   // The report command reads through runBatch with no event output: its aggregator sees the same events.
