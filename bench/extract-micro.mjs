@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Per-body micro-benchmark, in-process, no I/O: extraction for each log shape, then the event's JSON line
 // (pino's serializer and the writer's) and the counters (summary and metrics) for one body.
-import { extractRecord } from '../dist/extract/index.js';
-import { eventFormatter, pinoFormatter } from '../dist/sinks/events.js';
-import { ExporterMetrics } from '../dist/sinks/metrics.js';
-import { Summary } from '../dist/sinks/summary.js';
-import { newStats } from '../dist/stats.js';
+import { extractRecord } from '../build/extract/index.js';
+import { eventFormatter, pinoFormatter } from '../build/sinks/events.js';
+import { ExporterMetrics } from '../build/sinks/metrics.js';
+import { Summary } from '../build/sinks/summary.js';
+import { newStats } from '../build/stats.js';
 
 const xml =
   '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message>' +

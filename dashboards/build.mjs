@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { ALIASES, CATALOG } from '../dist/catalog/index.js';
+import { ALIASES, CATALOG } from '../build/catalog/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RULES = path.join(here, 'oss-errors.rules.yml');

@@ -10,9 +10,9 @@ import { describe, expect, it } from 'vitest';
 import type * as Files from '../src/sources/files.js';
 import { CLI, ROOT } from './helpers/cli.js';
 
-// The built source: the worker thread loads dist/sources/gunzip-worker.js beside it (`npm test` builds first).
+// The compiled source: the worker thread loads build/sources/gunzip-worker.js beside it (`npm test` builds first).
 const { batchSource, GZIP_WORKER_MIN_BYTES, READ_CHUNK_BYTES } = (await import(
-  path.join(ROOT, 'dist/sources/files.js')
+  path.join(ROOT, 'build/sources/files.js')
 )) as typeof Files;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-gunzip-'));

@@ -30,7 +30,7 @@ describe('the npm package', () => {
   it('ships the CLI, its page script, the docs the README links to, the examples and the licence', () => {
     for (const file of [
       'dist/cli.js',
-      'dist/report/page.js',
+      'dist/page.js',
       'docs/metrics.md',
       'docs/sidecar.md',
       'docs/report.png',

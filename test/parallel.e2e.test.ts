@@ -16,9 +16,9 @@ import { newStats } from '../src/stats.js';
 import { ROOT } from './helpers/cli.js';
 import { stable } from './helpers/pipeline.js';
 
-// The built driver: worker threads load dist/parallel-worker.js beside it (`npm test` builds first).
-const { runBatch, startWorker } = (await import(path.join(ROOT, 'dist/pipeline.js'))) as typeof Pipeline;
-const { ReportAggregator } = (await import(path.join(ROOT, 'dist/report/aggregate.js'))) as typeof Aggregate;
+// The compiled driver: worker threads load build/parallel-worker.js beside it (`npm test` builds first).
+const { runBatch, startWorker } = (await import(path.join(ROOT, 'build/pipeline.js'))) as typeof Pipeline;
+const { ReportAggregator } = (await import(path.join(ROOT, 'build/report/aggregate.js'))) as typeof Aggregate;
 
 const FORMATS = path.join(import.meta.dirname, 'fixtures/formats');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oee-parallel-'));
