@@ -8,6 +8,8 @@ import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CLI, ROOT, SAMPLE, spawnCli, waitFor } from './helpers/cli.js';
 
+const LOADED_MODULES = path.join(import.meta.dirname, 'helpers/loaded-modules.cjs');
+
 const run = (args: string[], input?: string | Buffer) =>
   spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, input, encoding: 'utf8', maxBuffer: 64 << 20 });
 const events = (stdout: string) =>
@@ -75,6 +77,28 @@ describe('oss-error-exporter (batch)', () => {
     expect(r.status).toBe(1);
     expect(events(r.stdout)).toHaveLength(7);
     expect(r.stderr).toContain('broken.gz');
+  });
+
+  // The operational log's pino is loaded at its first line: a run that logs nothing never pays for it.
+  it('loads pino only for a run that logs a line', () => {
+    const dir = tmp();
+    const loaded = (args: string[]) => {
+      const file = path.join(dir, 'loaded.txt');
+      const r = spawnSync(process.execPath, ['--require', LOADED_MODULES, CLI, ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, LOADED_MODULES_FILE: file },
+      });
+      return { r, pino: fs.readFileSync(file, 'utf8').includes('/node_modules/pino/') };
+    };
+    expect(loaded(['--no-summary', SAMPLE]).pino).toBe(false);
+    const bad = path.join(dir, 'broken.gz');
+    fs.writeFileSync(bad, Buffer.from('not gzip at all'));
+    const logged = loaded(['--no-summary', bad]);
+    expect(logged.pino).toBe(true);
+    expect(JSON.parse(logged.r.stderr.split('\n')[0] as string)).toMatchObject({
+      level: 'error',
+      msg: 'input failed part-way; going on with the next',
+    });
   });
 
   it.each([

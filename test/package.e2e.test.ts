@@ -77,5 +77,35 @@ describe('the npm package', () => {
     const events = execFileSync(bin, ['--no-summary', SAMPLE], { encoding: 'utf8' }).trim().split('\n');
     expect(events).toHaveLength(7);
     expect(JSON.parse(events[0] as string)).toMatchObject({ code: 'NoSuchKey', status: 404 });
+
+    // The bundle's two worker threads, as installed: a plain file of 256 MiB and more is read on both cores,
+    // a .gz file of 4 MiB and more inflated on a thread of its own; both give what one thread gives.
+    const large = path.join(dir, 'large.log');
+    execFileSync(process.execPath, [
+      path.join(ROOT, 'bench/gen-nginx-corpus.mjs'),
+      ...['--out', large, '--lines', '1400000', '--error-fraction', '0.002'],
+    ]);
+    expect(fs.statSync(large).size).toBeGreaterThan(256 * 1024 * 1024);
+    const gz = path.join(dir, 'large.log.gz');
+    execFileSync('sh', ['-c', `head -c 40000000 '${large}' | gzip -1 > '${gz}'`]);
+    expect(fs.statSync(gz).size).toBeGreaterThan(4 * 1024 * 1024);
+    for (const file of [large, gz]) {
+      const run = (threads: string) =>
+        execFileSync(bin, ['--threads', threads, '--no-summary', file], {
+          encoding: 'utf8',
+          maxBuffer: 64 * 1024 * 1024,
+        });
+      const both = run('2');
+      expect(both.split('\n').length).toBeGreaterThan(100);
+      expect(both).toBe(run('1'));
+    }
   }, 180_000);
+
+  it('ships the CLI bundled: its two worker threads beside it, a few files in all', () => {
+    const bundle = paths.filter((p) => p.startsWith('dist/'));
+    for (const file of ['dist/cli.js', 'dist/parallel-worker.js', 'dist/gunzip-worker.js', 'dist/page.js'])
+      expect(bundle).toContain(file);
+    expect(bundle.length).toBeLessThan(20);
+    expect(bundle.every((p) => !p.slice('dist/'.length).includes('/'))).toBe(true);
+  });
 });
