@@ -217,7 +217,7 @@ async function batch(argv: readonly string[]): Promise<number> {
         output: config.events ? process.stdout : null,
         eventFormat: config.eventFormat,
         observers: exporter.metrics ? [summary.observe, exporter.metrics.observe] : [summary.observe],
-        ...(parallel === false ? { parallel } : {}),
+        parallel,
         onSourceError(source, error) {
           failedSources++;
           log.error({ source, err: error.message }, 'input failed part-way; going on with the next');

@@ -107,7 +107,14 @@ export function batchSource(
 /** What the reading thread asks the inflating thread (gunzip-worker.ts) for. */
 export interface GunzipJob {
   path: string;
-  /** Bytes per buffer handed over, and how many buffers exist (in flight or being filled). */
+  /**
+   * Bytes per buffer handed over, and how many buffers exist (in flight or being filled). zlib there writes
+   * pieces of this size, one per buffer: a quarter of the round trips to the pool that 256 KiB pieces cost its
+   * stream. With 1 MiB buffers the bench's `.gz` corpus took 0.93x the wall time (14 paired runs; in a first
+   * comparison of 12, 512 KiB pieces 0.96x, 1 MiB 0.92x, 2 MiB 0.94x), peak RSS 118 MiB against 113. On the
+   * reading thread (`--threads 1`, small files) 1 MiB pieces took 1.08x the time and 9 MiB more: it keeps
+   * GUNZIP_CHUNK_BYTES.
+   */
   bufferBytes: number;
   buffers: number;
 }
@@ -240,13 +247,6 @@ const GZIP_WORKER_YOUNG_MB = 4;
 
 /** zlib's output piece size: large, so the scanner sees few chunks (16 KiB pieces took ~1.6x the CPU). */
 export const GUNZIP_CHUNK_BYTES = 256 * 1024;
-/**
- * zlib's output piece size on the inflating thread: one piece fills one buffer handed over, and a quarter as
- * many pieces cost its stream a quarter of the round trips to the pool: the bench's `.gz` corpus in 0.92x the
- * wall time of 256 KiB pieces (12 paired runs; 512 KiB 0.96x, 2 MiB 0.94x), peak RSS 118 MiB against 114. On
- * the reading thread (`--threads 1`, small files) 1 MiB pieces took 1.08x the time and 9 MiB more.
- */
-export const GUNZIP_WORKER_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * Compressed bytes per read. A 1 MiB piece stays in use while zlib inflates ~6 MiB from it, long enough to be

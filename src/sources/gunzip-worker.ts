@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import zlib from 'node:zlib';
-import { GUNZIP_WORKER_CHUNK_BYTES, type GunzipJob, type GunzipMessage, GZIP_READ_BYTES } from './files.js';
+import { type GunzipJob, type GunzipMessage, GZIP_READ_BYTES } from './files.js';
 
 const job = workerData as GunzipJob;
 const port = parentPort as NonNullable<typeof parentPort>;
@@ -28,7 +28,7 @@ function send(buffer: Uint8Array, length: number): void {
 
 async function inflate(): Promise<void> {
   const file = fs.createReadStream(job.path, { highWaterMark: GZIP_READ_BYTES });
-  const gunzip = zlib.createGunzip({ chunkSize: GUNZIP_WORKER_CHUNK_BYTES });
+  const gunzip = zlib.createGunzip({ chunkSize: job.bufferBytes });
   file.on('error', (error) => gunzip.destroy(error));
   let buffer = await nextFree();
   let length = 0;
