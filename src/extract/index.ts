@@ -96,6 +96,9 @@ function openerBackslashes(opener: string): number {
 
 /** A DOCTYPE or ENTITY declaration between `from` and `to` (XML keywords are case-sensitive). */
 function hasDtd(text: string, from: number, to: number): boolean {
+  // Each search reads to the text's end when it finds nothing; a `!` before `to` is rare and found faster.
+  const bang = text.indexOf('!', from);
+  if (bang < 0 || bang >= to) return false;
   const doctype = text.indexOf('!DOCTYPE', from);
   if (doctype >= 0 && doctype < to) return true;
   const entity = text.indexOf('!ENTITY', from);
@@ -126,6 +129,7 @@ export function extractRecord(record: LogRecord, readTime: string): Extraction {
   const context = memo(() => withHeader(textLineContext(text), record.header));
   scanText(text, context, record, readTime, out, {
     first,
+    marker: Math.max(marker, 0),
     hostilePrologue: hostileHeader(record.header),
     foreignPrologue: foreignHeader(record.header),
   });
@@ -263,6 +267,8 @@ function walkJson(
 interface ScanStart {
   /** The text's first opener when it was looked for already (null: it has none). */
   first?: RegExpExecArray | null;
+  /** Where the text's first marker stands, when known: no `ErrorResponse`, which holds one, starts before it. */
+  marker?: number;
   /** The record's header line is a DTD prologue: the first body is refused. */
   hostilePrologue?: boolean;
   /** The record's header line opens an `<ErrorResponse>`: the first body is another service's. */
@@ -282,11 +288,11 @@ function scanText(
   record: LogRecord,
   readTime: string,
   out: Extraction,
-  { first, hostilePrologue = false, foreignPrologue = false }: ScanStart = {},
+  { first, marker = 0, hostilePrologue = false, foreignPrologue = false }: ScanStart = {},
 ): void {
   let searchFrom = 0;
   // Whether the text names an `<ErrorResponse>` at all: looked for once, not around every body.
-  const wrapped = text.includes('ErrorResponse');
+  const wrapped = text.includes('ErrorResponse', marker);
   for (
     let open = first === undefined ? openerAfter(text, 0) : first;
     open !== null;

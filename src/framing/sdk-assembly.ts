@@ -194,10 +194,11 @@ function startKind(text: string): Kind | undefined {
   if (text.trimEnd().endsWith(OSS_GO_V2_START)) return 'oss-go-v2';
   if (JS_START.test(text)) return 'js-stack';
   if (JS_FRAME.test(text) && text.endsWith(' {')) return 'js-props';
-  // The includes first: most records here are XML bodies in access-log lines, long and without an exception.
+  // The includes first, `<Error` before the markers: most records here are XML bodies in access-log lines,
+  // long and without an exception, and that search stops at the body where a marker's would read the line through.
   if (
-    (text.includes('xception') || text.includes('Error')) &&
     !text.includes('<Error') &&
+    (text.includes('xception') || text.includes('Error')) &&
     JAVA_START.test(text)
   )
     return 'java';
