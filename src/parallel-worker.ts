@@ -14,23 +14,24 @@ import {
   type WrittenBlock,
 } from './parallel.js';
 import { UnnumberedWriter } from './sinks/events.js';
-import { observedTuple } from './sinks/observed.js';
+import { ObservedWriter } from './sinks/observed.js';
 import { rangeSource } from './sources/files.js';
 import { newStats } from './stats.js';
 
 /**
  * Frames the block from a fresh framer whose line numbers count from the block's start, reading into
- * `buffers` on this thread (both cores are framing: a pool thread would be one more to schedule). Each chunk's
- * events are written at once, so that they die young: held for the whole block, they were copied by every
- * scavenge and promoted.
+ * `buffers` on this thread (both cores are framing: a pool thread would be one more to schedule), and writing
+ * into `rooms`, taking those it writes into. Each chunk's events are written at once, as bytes, so that they
+ * die young: held for the whole block, they were copied by every scavenge and promoted.
  */
 async function writeBlock(
   block: Block,
   buffers: readonly Buffer[],
-  room: ArrayBuffer | undefined,
+  rooms: ArrayBuffer[],
 ): Promise<WrittenBlock> {
-  const lines = block.eventFormat === undefined ? undefined : new UnnumberedWriter(block.eventFormat, room);
-  const observed: string[] = [];
+  const lines =
+    block.eventFormat === undefined ? undefined : new UnnumberedWriter(block.eventFormat, rooms.pop());
+  const observed = block.observed ? new ObservedWriter(rooms.pop()) : undefined;
   let events = 0;
   const stats = newStats();
   const framer = new Framer(block.name, block.limits, stats, 0, block.format);
@@ -43,7 +44,7 @@ async function writeBlock(
     if (found.length === 0) return;
     events += found.length;
     lines?.add(found);
-    if (block.observed) observed.push(JSON.stringify(found.map(observedTuple)).slice(1, -1));
+    observed?.add(found);
   };
   for await (const chunk of rangeSource(block.path, block.start, block.end, buffers, true).chunks()) {
     scanner.push(chunk.bytes, records);
@@ -54,7 +55,7 @@ async function writeBlock(
   return {
     events,
     lines: lines?.finish(),
-    observed: `[${observed.join(',')}]`,
+    observed: observed?.finish(),
     stats,
     state: framer.snapshot(),
   };
@@ -64,21 +65,22 @@ async function writeBlock(
 const buffers = scanReadBuffers();
 
 let queue = Promise.resolve();
-parentPort?.on('message', ({ job, block, claims, room }: BlockJob) => {
+parentPort?.on('message', ({ job, block, claims, rooms }: BlockJob) => {
   queue = queue.then(() => {
     // This thread may have framed the block already, in order, when the worker came late to it.
     if (!claim(claims, block.index, AT_WORKER)) {
-      parentPort?.postMessage({ job, taken: true, room } satisfies WorkerAnswer, room ? [room] : []);
+      parentPort?.postMessage({ job, taken: true, rooms } satisfies WorkerAnswer, rooms);
       return;
     }
-    return writeBlock(block, buffers, room).then(
-      (result) =>
-        parentPort?.postMessage(
-          { job, result } satisfies WorkerAnswer,
-          result.lines
-            ? [result.lines.bytes.buffer as ArrayBuffer, result.lines.marks.buffer as ArrayBuffer]
-            : [],
-        ),
+    return writeBlock(block, buffers, rooms).then(
+      (result) => {
+        // Everything written is moved, with the rooms left unused (`writeBlock` took those it wrote into).
+        const moved = [...rooms];
+        if (result.lines)
+          moved.push(result.lines.bytes.buffer as ArrayBuffer, result.lines.marks.buffer as ArrayBuffer);
+        if (result.observed) moved.push(result.observed.buffer as ArrayBuffer);
+        parentPort?.postMessage({ job, result, rooms } satisfies WorkerAnswer, moved);
+      },
       (error: Error) => parentPort?.postMessage({ job, error: error.message } satisfies WorkerAnswer),
     );
   });

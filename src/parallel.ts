@@ -9,7 +9,7 @@ import { Framer, type FramerState } from './framing/framer.js';
 import { scanReadBuffers } from './framing/quiet-lines.js';
 import { ChunkScanner } from './framing/scanner.js';
 import { spliceLineNumbers, type UnnumberedLines } from './sinks/events.js';
-import { fromObservedTuple, type ObservedTuple } from './sinks/observed.js';
+import { forEachObserved } from './sinks/observed.js';
 import { rangeSource } from './sources/files.js';
 import { addStats, type PipelineStats } from './stats.js';
 
@@ -18,11 +18,13 @@ const WORKER_YOUNG_MB = 12;
 /** How many of its blocks the worker may frame before this thread has come to the first of them. */
 const WORKER_AHEAD = 2;
 /**
- * The worker writes a block's lines into an ArrayBuffer this thread sends back once it merged them, up to this
- * size (a block's lines take ~1 MiB on the bench corpus): a fresh one per block, moved and freed by the other
- * thread, left glibc's arenas holding ~20 MiB more at the peak.
+ * The worker writes a block's lines and observed fields into two ArrayBuffers this thread sends back once it
+ * merged them, up to this size (a block's lines take ~1 MiB on the bench corpus, its observed fields ~0.4): a
+ * fresh one per block, moved and freed by the other thread, left glibc's arenas holding ~20 MiB more at the peak.
  */
 const MAX_ROOM_BYTES = 4 * 1024 * 1024;
+/** Rooms sent with a job: one for its lines, one for its observed fields. */
+const ROOMS_PER_JOB = 2;
 
 /** One block of a file: whole lines from `start` to `end` (both line starts, or the end of the file). */
 export interface Block {
@@ -43,14 +45,14 @@ export interface Block {
 /**
  * A block framed by the worker thread, which does not know how many lines come before it: its events' lines
  * written but for their numbers, and the fields the observers read, so that the merge in order only splices
- * numbers in, counts, and writes. The bytes and marks are moved between threads, the JSON string copied once.
+ * numbers in, counts, and writes. All three are bytes moved between the threads, never copied.
  */
 export interface WrittenBlock {
   /** Events found in the block. */
   events: number;
   lines: UnnumberedLines | undefined;
-  /** The observed fields of each event, as one JSON array (empty when the run has no observers). */
-  observed: string;
+  /** The observed fields of each event (`ObservedWriter`); undefined when the run has no observers. */
+  observed: Uint8Array | undefined;
   stats: PipelineStats;
   /** The framer's state at the block's end, for the next block. */
   state: FramerState;
@@ -179,20 +181,20 @@ export function claim(claims: Int32Array, index: number, by: typeof HERE | typeo
 }
 
 /**
- * A block sent to the worker (`job` numbers it among all sent), the claims of its file's blocks, and room for
- * its lines when this thread has some to give back.
+ * A block sent to the worker (`job` numbers it among all sent), the claims of its file's blocks, and rooms for
+ * its lines and observed fields when this thread has some to give back.
  */
-export type BlockJob = { job: number; block: Block; claims: Int32Array; room: ArrayBuffer | undefined };
+export type BlockJob = { job: number; block: Block; claims: Int32Array; rooms: ArrayBuffer[] };
 
 /**
- * What the worker answers for a job: the block's result, or that this thread had claimed it first (with the
- * room it was sent, unused).
+ * What the worker answers for a job: the block's result, or that this thread had claimed it first; with the
+ * rooms it was sent and did not use.
  */
 export type WorkerAnswer = {
   job: number;
   result?: WrittenBlock;
   taken?: true;
-  room?: ArrayBuffer;
+  rooms?: ArrayBuffer[];
   error?: string;
 };
 
@@ -216,7 +218,7 @@ export class BlockWorker {
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
     });
     this.worker.on('message', (message: WorkerAnswer) => {
-      if (message.room) this.giveBack(message.room);
+      for (const room of message.rooms ?? []) this.giveBack(room);
       const waiter = this.waiting.get(message.job);
       this.waiting.delete(message.job);
       if (message.error !== undefined) waiter?.reject(new Error(message.error));
@@ -239,12 +241,12 @@ export class BlockWorker {
       if (this.stopped) return reject(this.stopped);
       const job = this.jobs++;
       this.waiting.set(job, { resolve, reject });
-      const room = this.rooms.pop();
-      this.worker.postMessage({ job, block, claims, room } satisfies BlockJob, room ? [room] : []);
+      const rooms = this.rooms.splice(-ROOMS_PER_JOB);
+      this.worker.postMessage({ job, block, claims, rooms } satisfies BlockJob, rooms);
     });
   }
 
-  /** Room for the lines of a block to come: the ArrayBuffer of a block's lines, merged. */
+  /** Room for the lines or observed fields of a block to come: an ArrayBuffer of a block merged. */
   giveBack(room: ArrayBuffer): void {
     if (room.byteLength <= MAX_ROOM_BYTES) this.rooms.push(room);
   }
@@ -326,6 +328,7 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
           framer.adopt(result.state);
           await merge(result, base, run);
           if (result.lines) worker.giveBack(result.lines.bytes.buffer as ArrayBuffer);
+          if (result.observed) worker.giveBack(result.observed.buffer as ArrayBuffer);
           continue;
         }
       }
@@ -342,11 +345,10 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
 /** A block in order: its observed fields told, its lines numbered from the file's start and written. */
 async function merge(block: WrittenBlock, base: number, run: ParallelRun): Promise<void> {
   if (block.events === 0) return;
-  if (run.observers.length > 0)
-    for (const fields of JSON.parse(block.observed) as ObservedTuple[]) {
-      const event = fromObservedTuple(fields);
+  if (block.observed)
+    forEachObserved(block.observed, (event) => {
       for (const observe of run.observers) observe(event);
-    }
+    });
   if (block.lines && run.write) await run.write(spliceLineNumbers(block.lines, base), block.events);
 }
 

@@ -4,6 +4,14 @@ import { describe, expect, it } from 'vitest';
 import type { OssErrorEvent } from '../src/extract/types.js';
 import { eventMapper } from '../src/sinks/event-formats.js';
 import { eventFormatter, pinoFormatter, spliceLineNumbers, UnnumberedWriter } from '../src/sinks/events.js';
+import {
+  forEachObserved,
+  fromObservedTuple,
+  OBSERVED_FIELDS,
+  type ObservedEvent,
+  ObservedWriter,
+  observedTuple,
+} from '../src/sinks/observed.js';
 
 // Strings as bodies give them: ASCII, quotes and backslashes, control characters, non-Latin text, line and
 // paragraph separators, and lone surrogates (from a broken `\uD800` escape), short and longer than pino's
@@ -137,4 +145,30 @@ describe('unnumbered lines', () => {
       );
     },
   );
+});
+
+// A worker thread writes the fields the observers read of each chunk's events as bytes, into room the reading
+// thread sends back; the reading thread tells its observers each event's fields, in order.
+describe("a block's observed fields", () => {
+  it("are every event's observed fields, in order, whatever their text, in the room given while they fit", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(event, { minLength: 1, maxLength: 4 }), { maxLength: 4 }),
+        fc.constantFrom(0, 64, 1 << 16),
+        (chunks, roomBytes) => {
+          const room = new ArrayBuffer(roomBytes);
+          const writer = new ObservedWriter(room);
+          for (const chunk of chunks) writer.add(chunk);
+          const bytes = writer.finish();
+          const told: ObservedEvent[] = [];
+          forEachObserved(bytes, (observed) => told.push(observed));
+          expect(told).toEqual(chunks.flat().map((e) => fromObservedTuple(observedTuple(e))));
+          expect(told.map((e) => Object.keys(e))).toEqual(told.map(() => [...OBSERVED_FIELDS]));
+          // Room for three bytes a UTF-16 unit of each write: written there, not into a new ArrayBuffer.
+          if (4 * bytes.length <= roomBytes) expect(bytes.buffer).toBe(room);
+        },
+      ),
+      { numRuns: 300, seed: 15 },
+    );
+  });
 });

@@ -8,6 +8,7 @@ import { OutputClosedError } from '../errors.js';
 import type { OssErrorEvent } from '../extract/types.js';
 import type { PipelineStats } from '../stats.js';
 import { eventMapper } from './event-formats.js';
+import { MovedBytes } from './moved-bytes.js';
 
 // pino is loaded only when a line needs it (rare, below): a worker thread writing event lines then never loads
 // it, which took ~25 ms of that thread's start.
@@ -62,29 +63,24 @@ export interface UnnumberedLines {
   marks: Int32Array;
 }
 
-/** Room for the first lines of a block, when none is given; it doubles as needed. */
-const UNNUMBERED_START_BYTES = 64 * 1024;
-
 export class UnnumberedWriter {
   private readonly line: (event: OssErrorEvent) => string;
   private readonly key: string;
-  // Its own ArrayBuffer (not the pool's): it is moved to the reading thread whole.
-  private bytes: Buffer;
-  private length = 0;
+  private readonly out: MovedBytes;
   private marks: number[] = [];
 
   /** `room`: an ArrayBuffer to write into first (one the reading thread sent back, done with). */
   constructor(
     private readonly eventFormat: EventFormat = 'native',
-    room: ArrayBuffer = new ArrayBuffer(UNNUMBERED_START_BYTES),
+    room?: ArrayBuffer,
   ) {
     this.line = eventFormatter(eventFormat).line;
     this.key = LINE_KEY[eventFormat];
-    this.bytes = Buffer.from(room);
+    this.out = new MovedBytes(room);
   }
 
   add(events: readonly OssErrorEvent[]): void {
-    const { key } = this;
+    const { key, out } = this;
     for (const event of events) {
       const json = this.line(event);
       const digits = String(event.line);
@@ -92,24 +88,16 @@ export class UnnumberedWriter {
       const after = json.charCodeAt(at + digits.length);
       if (at < key.length || !json.startsWith(digits, at) || (after !== 44 && after !== 125))
         throw new Error(`internal: no line number in a ${this.eventFormat} event line`);
-      // Three bytes per UTF-16 unit at most.
-      if (this.length + 3 * json.length > this.bytes.length) this.grow(3 * json.length);
-      const written = this.bytes.write(json, this.length);
+      const start = out.length;
+      const written = out.write(json);
       // An ASCII line (nearly all) has its number where the string has it.
       const byteAt = written === json.length ? at : Buffer.byteLength(json.slice(0, at));
-      this.marks.push(this.length + byteAt, digits.length, event.line);
-      this.length += written;
+      this.marks.push(start + byteAt, digits.length, event.line);
     }
   }
 
-  private grow(needed: number): void {
-    const grown = Buffer.from(new ArrayBuffer(Math.max(2 * this.bytes.length, this.length + needed)));
-    this.bytes.copy(grown, 0, 0, this.length);
-    this.bytes = grown;
-  }
-
   finish(): UnnumberedLines {
-    return { bytes: this.bytes.subarray(0, this.length), marks: Int32Array.from(this.marks) };
+    return { bytes: this.out.finish(), marks: Int32Array.from(this.marks) };
   }
 }
 

@@ -1,5 +1,6 @@
 // The fields of an event the observers (summary, metrics, report) read: what a worker sends when it writes the lines.
 import type { OssErrorEvent } from '../extract/types.js';
+import { MovedBytes } from './moved-bytes.js';
 
 /**
  * Every field an observer reads. A block read by a worker thread sends only these for each event (its JSON
@@ -75,4 +76,38 @@ export function fromObservedTuple(t: ObservedTuple): ObservedEvent {
     resource: t[9],
     time: t[10],
   };
+}
+
+/**
+ * The observed fields of a block's events, written by the thread that framed it: each chunk's events as one JSON
+ * array of tuples, in one JSON array, as bytes moved to the reading thread. Kept as strings until the block was
+ * done, they lived long enough on the worker's heap to be promoted and collected in full: as bytes, the
+ * two-thread run on the 5M-line corpus peaks at 115 MiB against 127, in 0.98x the wall time (30 paired runs).
+ */
+export class ObservedWriter {
+  private readonly out: MovedBytes;
+  private chunks = 0;
+
+  /** `room`: an ArrayBuffer to write into first (one the reading thread sent back, done with). */
+  constructor(room?: ArrayBuffer) {
+    this.out = new MovedBytes(room);
+    this.out.write('[');
+  }
+
+  add(events: readonly OssErrorEvent[]): void {
+    if (this.chunks++ > 0) this.out.write(',');
+    this.out.write(JSON.stringify(events.map(observedTuple)));
+  }
+
+  finish(): Uint8Array {
+    this.out.write(']');
+    return this.out.finish();
+  }
+}
+
+/** Tells `observe` each event of an `ObservedWriter`'s bytes, in order. */
+export function forEachObserved(bytes: Uint8Array, observe: (event: ObservedEvent) => void): void {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+  for (const chunk of JSON.parse(text) as ObservedTuple[][])
+    for (const fields of chunk) observe(fromObservedTuple(fields));
 }
