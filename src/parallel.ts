@@ -279,9 +279,10 @@ export interface ParallelRun {
 /**
  * Reads a large plain file on both cores, the blocks taken in turn: this thread frames the even blocks in order,
  * with the framer as the blocks before it left it (no cost but one reader's), while the worker thread frames
- * the odd ones from a fresh framer and writes their events' lines, up to WORKER_AHEAD blocks ahead; this thread
- * merges each odd block when it comes to it. An odd block the worker has not started by then (while its thread
- * starts, or when it falls behind) is claimed and framed here, in order, instead of waited for. A block framed
+ * the odd ones from a fresh framer and writes their events' lines, up to WORKER_AHEAD blocks ahead, then the
+ * even ones left, from the end; this thread merges each block the worker framed when it comes to it. A block the
+ * worker has not started by then (while its thread starts, or when it falls behind, or the two meet near the
+ * end) is claimed and framed here, in order, instead of waited for. A block framed
  * by the worker is taken as it is when the framer before it held nothing and it never asked for a line before
  * its first; otherwise (a multi-line body or partial line across the boundary, a body whose header is the
  * block's first line) it is framed again here, from the true state. Events, line numbers and counts are those
@@ -306,16 +307,25 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
   const buffers = scanReadBuffers();
   // The odd blocks sent to the worker, and their results to come.
   const atWorker = new Map<number, Promise<WrittenBlock | undefined>>();
+  const send = (index: number) => {
+    const result = worker.frame(blocks[index] as Block, claims);
+    // Read once the blocks before it are done; a rejection must not go unhandled meanwhile.
+    result.catch(() => {});
+    atWorker.set(index, result);
+  };
   let sent = 1;
   try {
     for (const block of blocks) {
       // The worker is kept WORKER_AHEAD odd blocks ahead: it never waits for this thread, and the results
       // held back for order are at most that many blocks'.
       for (; sent < blocks.length && sent <= block.index + 2 * WORKER_AHEAD; sent += 2) {
-        const result = worker.frame(blocks[sent] as Block, claims);
-        // Read once the blocks before it are done; a rejection must not go unhandled meanwhile.
-        result.catch(() => {});
-        atWorker.set(sent, result);
+        send(sent);
+        // With its last odd block sent, the worker is sent the even blocks left past this thread's next one,
+        // the last first: it frames from the end of the file while this thread reads on to meet it, instead
+        // of waiting idle while this thread frames them.
+        if (sent + 2 >= blocks.length)
+          for (let tail = blocks.length - 1 - ((blocks.length - 1) % 2); tail > block.index + 2; tail -= 2)
+            send(tail);
       }
       const pending = atWorker.get(block.index);
       atWorker.delete(block.index);

@@ -221,6 +221,14 @@ describe('parallel reading of large plain files', () => {
     expect(Math.abs(written.worker - written.here)).toBeLessThanOrEqual(written.worker / 2);
   });
 
+  // With the worker never taken back, it frames every block it is sent: the odd ones, and once they are all
+  // sent, the even ones left past this thread's next, from the end. Without those it would frame fewer
+  // blocks than this thread (every block of this log has events, so each is one write).
+  it('sends the worker the last even blocks, from the end, once its odd blocks are all sent', async () => {
+    const written = await writesByThread({ minBytes: 0, blockBytes: 64 * 1024, takeBack: false });
+    expect(written.worker).toBeGreaterThan(written.here);
+  });
+
   // 64 KiB blocks take this thread well under a millisecond each: it comes to the first odd blocks long
   // before the worker thread has started, and frames them itself instead of waiting.
   it('frames here the blocks the worker has not started when this thread comes to them', async () => {
