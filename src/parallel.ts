@@ -280,14 +280,14 @@ export interface ParallelRun {
  * Reads a large plain file on both cores, the blocks taken in turn: this thread frames the even blocks in order,
  * with the framer as the blocks before it left it (no cost but one reader's), while the worker thread frames
  * the odd ones from a fresh framer and writes their events' lines, up to WORKER_AHEAD blocks ahead, then the
- * even ones left, from the end; this thread merges each block the worker framed when it comes to it. A block the
- * worker has not started by then (while its thread starts, or when it falls behind, or the two meet near the
- * end) is claimed and framed here, in order, instead of waited for. A block framed
- * by the worker is taken as it is when the framer before it held nothing and it never asked for a line before
- * its first; otherwise (a multi-line body or partial line across the boundary, a body whose header is the
- * block's first line) it is framed again here, from the true state. Events, line numbers and counts are those
- * of one reader; output held back for order is WORKER_AHEAD blocks'. Returns false, having read nothing, when
- * the file's format could not be told from its first lines.
+ * even ones left, from the end; this thread merges each block the worker framed when it comes to it. A block
+ * the worker has not started by then (while its thread starts, or when it falls behind, or the two meet near
+ * the end) is claimed and framed here, in order, instead of waited for. A block framed by the worker is taken
+ * as it is when the framer before it held nothing and it never asked for a line before its first; otherwise (a
+ * multi-line body or partial line across the boundary, a body whose header is the block's first line) it is
+ * framed again here, from the true state. Events, line numbers and counts are those of one reader; output held
+ * back for order is WORKER_AHEAD blocks' (two more near the end). Returns false, having read nothing, when the
+ * file's format could not be told from its first lines.
  */
 export async function readInParallel(run: ParallelRun): Promise<boolean> {
   const blocks = blocksOf(
