@@ -104,21 +104,33 @@ export class UnnumberedWriter {
 /** The longest line number written: 2^53 has 16 digits. */
 const MAX_DIGITS = 16;
 
-/** The lines of an `UnnumberedWriter` with each number written as `base` plus its number within the block. */
+/**
+ * The lines of an `UnnumberedWriter` with each number written as `base` plus its number within the block. The
+ * runs between numbers are set from a view and the digits written byte by byte: with `Buffer.copy` and a
+ * `latin1` write of the number's string per line, a line took 266 ns against 207 (the bench corpus's bodies).
+ */
 export function spliceLineNumbers(lines: UnnumberedLines, base: number): Buffer {
-  const { marks } = lines;
-  const bytes = Buffer.from(lines.bytes.buffer, lines.bytes.byteOffset, lines.bytes.length);
+  const { bytes, marks } = lines;
   const out = Buffer.allocUnsafe(bytes.length + (marks.length / 3) * MAX_DIGITS);
   let length = 0;
   let from = 0;
   for (let i = 0; i < marks.length; i += 3) {
     const at = marks[i] as number;
-    length += bytes.copy(out, length, from, at);
-    length += out.write(String(base + (marks[i + 2] as number)), length, 'latin1');
+    out.set(bytes.subarray(from, at), length);
+    length += at - from;
+    length = writeDigits(out, length, base + (marks[i + 2] as number));
     from = at + (marks[i + 1] as number);
   }
-  length += bytes.copy(out, length, from);
-  return out.subarray(0, length);
+  out.set(bytes.subarray(from), length);
+  return out.subarray(0, length + bytes.length - from);
+}
+
+/** Writes `n` (a whole number below 2^53) in decimal at `at`; returns where its digits end. */
+function writeDigits(out: Uint8Array, at: number, n: number): number {
+  let end = at + 1;
+  for (let p = 10; p <= n; p *= 10) end++;
+  for (let d = end - 1, rest = n; d >= at; d--, rest = Math.floor(rest / 10)) out[d] = 48 + (rest % 10);
+  return end;
 }
 
 /** A pino logger that only serialises: no level, time, pid or hostname; lines are collected, not written. */
