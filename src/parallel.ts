@@ -305,7 +305,7 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
   const claims = new Int32Array(new SharedArrayBuffer(4 * blocks.length));
   const worker = run.worker ?? new BlockWorker();
   const buffers = scanReadBuffers();
-  // The odd blocks sent to the worker, and their results to come.
+  // The blocks sent to the worker (the odd ones, then the even ones left, from the end), and their results to come.
   const atWorker = new Map<number, Promise<WrittenBlock | undefined>>();
   const send = (index: number) => {
     const result = worker.frame(blocks[index] as Block, claims);
@@ -324,8 +324,7 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
         // the last first: it frames from the end of the file while this thread reads on to meet it, instead
         // of waiting idle while this thread frames them.
         if (sent + 2 >= blocks.length)
-          for (let tail = blocks.length - 1 - ((blocks.length - 1) % 2); tail > block.index + 2; tail -= 2)
-            send(tail);
+          for (let tail = blocks.length - 1; tail > block.index + 2; tail--) if (tail % 2 === 0) send(tail);
       }
       const pending = atWorker.get(block.index);
       atWorker.delete(block.index);

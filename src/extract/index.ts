@@ -96,12 +96,13 @@ function openerBackslashes(opener: string): number {
 
 /** A DOCTYPE or ENTITY declaration between `from` and `to` (XML keywords are case-sensitive). */
 function hasDtd(text: string, from: number, to: number): boolean {
-  // Each search reads to the text's end when it finds nothing; a `!` before `to` is rare and found faster.
+  // Each search reads to the text's end when it finds nothing; a `!` before `to` is rare and found faster, and
+  // neither declaration starts before it.
   const bang = text.indexOf('!', from);
   if (bang < 0 || bang >= to) return false;
-  const doctype = text.indexOf('!DOCTYPE', from);
+  const doctype = text.indexOf('!DOCTYPE', bang);
   if (doctype >= 0 && doctype < to) return true;
-  const entity = text.indexOf('!ENTITY', from);
+  const entity = text.indexOf('!ENTITY', bang);
   return entity >= 0 && entity < to;
 }
 
