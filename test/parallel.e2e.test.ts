@@ -188,10 +188,14 @@ describe('parallel reading of large plain files', () => {
   });
 
   /** How many writes of a run come from each thread: this one writes strings, the worker's lines are its bytes. */
-  async function writesByThread(parallel: Parallel) {
+  /** Counts the writes of each thread's lines into `written`, as they are made. */
+  async function writesByThread(
+    parallel: Parallel,
+    worker?: Awaited<ReturnType<typeof startWorker>>,
+    written = { here: 0, worker: 0 },
+  ) {
     const output = new PassThrough();
     output.resume();
-    const written = { here: 0, worker: 0 };
     const write = output.write.bind(output);
     output.write = ((chunk: string | Uint8Array, ...rest: []) => {
       written[typeof chunk === 'string' ? 'here' : 'worker']++;
@@ -208,6 +212,7 @@ describe('parallel reading of large plain files', () => {
           throw error;
         },
         parallel,
+        worker,
       },
       newStats(),
     );
@@ -227,6 +232,35 @@ describe('parallel reading of large plain files', () => {
   it('sends the worker the last even blocks, from the end, once its odd blocks are all sent', async () => {
     const written = await writesByThread({ minBytes: 0, blockBytes: 64 * 1024, takeBack: false });
     expect(written.worker).toBeGreaterThan(written.here);
+  });
+
+  // The README's read-ahead bound: the worker is sent at most two blocks past the one this thread is on, and four
+  // near the file's end (the even blocks left, once its odd ones are all sent). Every block of this log has
+  // events and this thread writes each once, in order: the writes so far are the block this thread is on.
+  it('sends the worker two blocks past the one this thread is on at most, four near the end', async () => {
+    const parallel = { minBytes: 0, blockBytes: 64 * 1024, takeBack: false };
+    const worker = await startWorker([nginxLog()], parallel);
+    if (worker === undefined) throw new Error('no worker started');
+    const sent: number[] = [];
+    const ahead: { odd: number; all: number }[] = [];
+    const written = { here: 0, worker: 0 };
+    const frame = worker.frame.bind(worker);
+    worker.frame = (block, claims) => {
+      sent.push(block.index);
+      const on = written.here + written.worker;
+      const past = sent.filter((index) => index > on);
+      ahead.push({ odd: past.filter((index) => index % 2 === 1).length, all: past.length });
+      return frame(block, claims);
+    };
+    try {
+      await writesByThread(parallel, worker, written);
+    } finally {
+      await worker.stop();
+    }
+    expect(sent.length).toBeGreaterThan(10);
+    expect(Math.max(...ahead.map((a) => a.odd))).toBe(2);
+    expect(Math.max(...ahead.map((a) => a.all))).toBeGreaterThan(2);
+    expect(Math.max(...ahead.map((a) => a.all))).toBeLessThanOrEqual(4);
   });
 
   // 64 KiB blocks take this thread well under a millisecond each: it comes to the first odd blocks long
