@@ -109,14 +109,19 @@ function verify(result, file) {
   return bad.length === 0 && result.events === truth.errorLines ? 'OK' : `MISMATCH ${bad.join(' ')}`;
 }
 
+let mtailInstalled;
 function mtail(file) {
   if (values['no-mtail']) return undefined;
-  try {
-    execFileSync('sh', ['-c', 'command -v mtail && test -x /usr/bin/time'], { stdio: 'ignore' });
-  } catch {
-    console.log('mtail: not installed, no peer row (apt-get install mtail time)');
-    return undefined;
+  if (mtailInstalled === undefined) {
+    try {
+      execFileSync('sh', ['-c', 'command -v mtail && test -x /usr/bin/time'], { stdio: 'ignore' });
+      mtailInstalled = true;
+    } catch {
+      console.log('mtail: not installed, no peer row (apt-get install mtail time)');
+      mtailInstalled = false;
+    }
   }
+  if (!mtailInstalled) return undefined;
   const script = path.join(here, 'run-mtail.sh');
   const out = execFileSync('bash', [script, file], { encoding: 'utf8' });
   const m =
@@ -162,6 +167,8 @@ async function gzipped(file) {
 
 const rows = [];
 let nginxFile;
+/** mtail's run the ratios use: the median of the floor rounds' when they ran, else one run of its own. */
+let peerRun;
 const cliRow = (subject, r, file) => ({
   subject,
   lines: r.lines,
@@ -206,7 +213,7 @@ const median = (runs) => [...runs].sort((a, b) => a.wall - b.wall)[Math.floor(ru
 if (nginxFile && !values['no-floor']) {
   // Interleaved, three rounds, medians: subjects compared with each other see the same load.
   const gz = await gzipped(nginxFile);
-  const runs = { one: [], two: [], pair: [], floor: [], zipped: [], gunzip: [] };
+  const runs = { one: [], two: [], pair: [], floor: [], zipped: [], gunzip: [], mtail: [] };
   for (let round = 0; round < 3; round++) {
     await warm(nginxFile);
     runs.two.push(await runCli(nginxFile));
@@ -225,6 +232,10 @@ if (nginxFile && !values['no-floor']) {
     await warm(gz);
     runs.zipped.push(await runCli(gz));
     runs.gunzip.push(nodeFloor(gz));
+    // mtail in every round too: the ratios compare medians taken under the same load, not one run of each.
+    await warm(nginxFile);
+    const peer = mtail(nginxFile);
+    if (peer) runs.mtail.push(peer);
   }
   const two = cliRow('nginx, default: 2 threads from 256 MiB (median of 3)', median(runs.two), nginxFile);
   const one = cliRow('nginx, --threads 1 (median of 3)', median(runs.one), nginxFile);
@@ -239,6 +250,7 @@ if (nginxFile && !values['no-floor']) {
     }),
     'peak RSS MiB': '',
   };
+  if (runs.mtail.length > 0) peerRun = { ...median(runs.mtail), of: runs.mtail.length };
   rows.push(two, one, pair, floor, zipped, gunzip, {
     subject:
       `ratios: 2 threads / 1 thread ${(two['lines/s'] / one['lines/s']).toFixed(2)}x ` +
@@ -246,12 +258,14 @@ if (nginxFile && !values['no-floor']) {
       `.gz / gunzip-only ${(zipped['lines/s'] / gunzip['lines/s']).toFixed(2)}x`,
   });
 }
-if (nginxFile) await warm(nginxFile);
-const peerRun = nginxFile ? mtail(nginxFile) : undefined;
+if (nginxFile && peerRun === undefined) {
+  await warm(nginxFile);
+  peerRun = mtail(nginxFile);
+}
 if (peerRun) {
   const ours = rows.find((r) => r.subject.startsWith('oss-error-exporter nginx'));
   rows.push({
-    subject: 'mtail (peer) nginx',
+    subject: `mtail (peer) nginx${peerRun.of > 1 ? ` (median of ${peerRun.of})` : ''}`,
     lines: ours.lines,
     'lines/s': peerRun.linesPerSec,
     'MB/s': (fs.statSync(nginxFile).size / 1e6 / peerRun.wall).toFixed(0),
