@@ -207,6 +207,7 @@ for (const shape of values.shapes.split(',')) {
     rows[rows.length - 1].counts += ` / metrics: ${check.split('\n').pop()}`;
   }
 }
+const kilo = (n) => `${Math.round(n / 1000)}k`;
 /** The run with the median wall time of `runs`: a shared machine's load comes and goes between runs. */
 const median = (runs) => [...runs].sort((a, b) => a.wall - b.wall)[Math.floor(runs.length / 2)];
 
@@ -250,7 +251,13 @@ if (nginxFile && !values['no-floor']) {
     }),
     'peak RSS MiB': '',
   };
-  if (runs.mtail.length > 0) peerRun = { ...median(runs.mtail), of: runs.mtail.length };
+  if (runs.mtail.length > 0) {
+    const rates = runs.mtail.map((r) => r.linesPerSec);
+    peerRun = {
+      ...median(runs.mtail),
+      of: `median of ${rates.length}: ${kilo(Math.min(...rates))}-${kilo(Math.max(...rates))}`,
+    };
+  }
   rows.push(two, one, pair, floor, zipped, gunzip, {
     subject:
       `ratios: 2 threads / 1 thread ${(two['lines/s'] / one['lines/s']).toFixed(2)}x ` +
@@ -265,7 +272,7 @@ if (nginxFile && peerRun === undefined) {
 if (peerRun) {
   const ours = rows.find((r) => r.subject.startsWith('oss-error-exporter nginx'));
   rows.push({
-    subject: `mtail (peer) nginx${peerRun.of > 1 ? ` (median of ${peerRun.of})` : ''}`,
+    subject: `mtail (peer) nginx${peerRun.of ? ` (${peerRun.of} lines/s)` : ''}`,
     lines: ours.lines,
     'lines/s': peerRun.linesPerSec,
     'MB/s': (fs.statSync(nginxFile).size / 1e6 / peerRun.wall).toFixed(0),

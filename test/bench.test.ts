@@ -58,7 +58,7 @@ describe('npm run bench', () => {
       const out = runBench(common);
       expect(out).toMatch(/'oss-error-exporter nginx'.*'OK \/ metrics: COUNTS OK/);
       // mtail runs in each of the three rounds, as the exporter's subjects do, and the ratios use its median.
-      expect(out).toMatch(/'mtail \(peer\) nginx \(median of 3\)'.*'OK'/);
+      expect(out).toMatch(/'mtail \(peer\) nginx \(median of 3: \d+k-\d+k lines\/s\)'.*'OK'/);
       expect(out).toMatch(
         /ratio oss-error-exporter \/ mtail: [\d.]+x default, [\d.]+x 1 thread, [\d.]+x 2 threads/,
       );
