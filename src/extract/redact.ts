@@ -96,9 +96,10 @@ const KEY_ID =
   /(?:(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA|ABIA|ACCA)[A-Z0-9]{16}|LTAI[A-Za-z0-9]{12,30}|AKID[A-Za-z0-9]{13,40}|GOOG[A-Z0-9]{20,61})(?![A-Za-z0-9])/g;
 const JWT = /eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/g;
 // Cheap tests that say whether a rule can apply at all: most strings (codes, hosts, plain messages) stop here.
-const MAY_PAIR = /[=:%]/;
-const MAY_SCHEME = /AWS|OSS|GOOG1|Bearer|Basic/;
-const MAY_KEY_ID = /AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA|ABIA|ACCA|LTAI|AKID|GOOG/;
+// Global: each is searched for from a position (`matchesFrom`).
+const MAY_PAIR = /[=:%]/g;
+const MAY_SCHEME = /AWS|OSS|GOOG1|Bearer|Basic/g;
+const MAY_KEY_ID = /AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA|ABIA|ACCA|LTAI|AKID|GOOG/g;
 const ENCODED = /%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}/;
 // Escapes the in-place rules do not read through: `\xHH`, `\uHHHH`, and percent-encoded letters and digits, which no
 // URL encoder writes (percent-encoded separators, delimiters and name boundaries are read where they stand).
@@ -135,11 +136,12 @@ function nameBefore(text: string, end: number): string {
 /**
  * Masks the secret `name=value` and `name: value` pairs of one layer of text, encodings left as they are. It looks
  * for separators and reads the name back from each: far cheaper than trying a name pattern at every character.
+ * No separator stands before `at`.
  */
-function redactPairs(text: string): string {
+function redactPairs(text: string, at: number): string {
   let out = '';
   let from = 0;
-  SEP.lastIndex = 0;
+  SEP.lastIndex = at;
   for (let m = SEP.exec(text); m !== null; m = SEP.exec(text)) {
     const sepAt = m.index;
     SEP_TAIL.lastIndex = sepAt + m[0].length;
@@ -172,25 +174,41 @@ function redactPairs(text: string): string {
   return from === 0 ? text : out + text.slice(from);
 }
 
-function redactLayer(text: string): string {
+/** Whether `re` (global) matches `text` at or after `at`. */
+function matchesFrom(re: RegExp, text: string, at: number): boolean {
+  re.lastIndex = at;
+  return re.test(text);
+}
+
+/**
+ * One layer of text through every rule; no cheap test matches before `at`, so each starts there. After a rule
+ * has replaced text they still may: every replacement starts after `at`, and a word of theirs that began before
+ * it would run into one through what precedes every replacement (a separator, a space, an escape's `%` or `\`,
+ * or a character that is no letter or digit), which none of their words holds.
+ */
+function redactLayer(text: string, at: number): string {
   let out = text;
-  if (MAY_PAIR.test(out)) out = redactPairs(out);
-  if (MAY_SCHEME.test(out)) {
-    out = out.replace(KEY_COLON_SIGNATURE, (all, scheme: string, gap: string, at: number, whole: string) =>
-      startsWord(whole, at) ? `${scheme}${gap}${REDACTED}` : all,
+  if (matchesFrom(MAY_PAIR, out, at)) out = redactPairs(out, at);
+  if (matchesFrom(MAY_SCHEME, out, at)) {
+    out = out.replace(
+      KEY_COLON_SIGNATURE,
+      (all, scheme: string, gap: string, index: number, whole: string) =>
+        startsWord(whole, index) ? `${scheme}${gap}${REDACTED}` : all,
     );
-    out = out.replace(BEARER, (all, scheme: string, gap: string, token: string, at: number, whole: string) =>
-      startsWord(whole, at) && (secretShaped(token) || /[A-Z]/.test(token))
-        ? `${scheme}${gap}${REDACTED}`
-        : all,
+    out = out.replace(
+      BEARER,
+      (all, scheme: string, gap: string, token: string, index: number, whole: string) =>
+        startsWord(whole, index) && (secretShaped(token) || /[A-Z]/.test(token))
+          ? `${scheme}${gap}${REDACTED}`
+          : all,
     );
   }
-  if (MAY_KEY_ID.test(out)) {
-    out = out.replace(KEY_ID, (id: string, at: number, whole: string) =>
-      startsWord(whole, at) ? maskAccessKey(id) : id,
+  if (matchesFrom(MAY_KEY_ID, out, at)) {
+    out = out.replace(KEY_ID, (id: string, index: number, whole: string) =>
+      startsWord(whole, index) ? maskAccessKey(id) : id,
     );
   }
-  return out.includes('eyJ') ? out.replace(JWT, REDACTED) : out;
+  return out.includes('eyJ', at) ? out.replace(JWT, REDACTED) : out;
 }
 
 /** One layer of `%HH`, `\xHH` and `\uHHHH` escapes undone; bytes that are not UTF-8 stay escaped. */
@@ -218,13 +236,21 @@ function decodeOnce(text: string): string {
  * @example redactText('/b/k?X-Amz-Signature=f00d&v=1') // '/b/k?X-Amz-Signature=[REDACTED]&v=1'
  */
 export function redactText(text: string): string {
-  return MAY_REDACT.test(text) ? redactAll(text) : text;
+  // Where the combined test matched first: no rule's own test can match before it, so they start there (an
+  // S3 HostId's one match is its base64 padding's `=`, its last character).
+  const at = text.search(MAY_REDACT);
+  return at < 0 ? text : redactFrom(text, at);
 }
 
 /** `redactText` without its first test: every rule, run one by one (exported so tests can compare the two). */
 export function redactAll(text: string): string {
-  let out = redactLayer(text);
-  if (!(out.includes('%') || out.includes('\\')) || !UNUSUAL_ESCAPE.test(out)) return out;
+  return redactFrom(text, 0);
+}
+
+/** Every rule, the cheap tests from `at`, before which `MAY_REDACT` does not match. */
+function redactFrom(text: string, at: number): string {
+  let out = redactLayer(text, at);
+  if (!(out.includes('%', at) || out.includes('\\', at)) || !UNUSUAL_ESCAPE.test(out)) return out;
   let decoded = out;
   for (let i = 0; i < MAX_LAYERS && ENCODED.test(decoded); i++) {
     const next = decodeOnce(decoded);
@@ -232,7 +258,7 @@ export function redactAll(text: string): string {
     decoded = next;
   }
   if (decoded !== out) {
-    const clean = redactLayer(decoded);
+    const clean = redactLayer(decoded, 0);
     if (clean !== decoded) out = clean;
   }
   return out;
