@@ -255,7 +255,7 @@ if (nginxFile && !values['no-floor']) {
     const rates = runs.mtail.map((r) => r.linesPerSec);
     peerRun = {
       ...median(runs.mtail),
-      of: `median of ${rates.length}: ${kilo(Math.min(...rates))}-${kilo(Math.max(...rates))}`,
+      spread: `median of ${rates.length}: ${kilo(Math.min(...rates))}-${kilo(Math.max(...rates))}`,
     };
   }
   rows.push(two, one, pair, floor, zipped, gunzip, {
@@ -272,7 +272,7 @@ if (nginxFile && peerRun === undefined) {
 if (peerRun) {
   const ours = rows.find((r) => r.subject.startsWith('oss-error-exporter nginx'));
   rows.push({
-    subject: `mtail (peer) nginx${peerRun.of ? ` (${peerRun.of} lines/s)` : ''}`,
+    subject: `mtail (peer) nginx${peerRun.spread ? ` (${peerRun.spread} lines/s)` : ''}`,
     lines: ours.lines,
     'lines/s': peerRun.linesPerSec,
     'MB/s': (fs.statSync(nginxFile).size / 1e6 / peerRun.wall).toFixed(0),

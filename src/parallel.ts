@@ -317,7 +317,7 @@ export async function readInParallel(run: ParallelRun): Promise<boolean> {
   try {
     for (const block of blocks) {
       // The worker is kept WORKER_AHEAD odd blocks ahead: it never waits for this thread, and the results
-      // held back for order are at most that many blocks'.
+      // held back for order are at most that many blocks' (two more near the end, below).
       for (; sent < blocks.length && sent <= block.index + 2 * WORKER_AHEAD; sent += 2) {
         send(sent);
         // With its last odd block sent, the worker is sent the even blocks left past this thread's next one,

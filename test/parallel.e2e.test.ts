@@ -187,8 +187,10 @@ describe('parallel reading of large plain files', () => {
     expect(workers.events.map((e) => e.line)).toEqual(one.events.map((e) => e.line));
   });
 
-  /** How many writes of a run come from each thread: this one writes strings, the worker's lines are its bytes. */
-  /** Counts the writes of each thread's lines into `written`, as they are made. */
+  /**
+   * How many writes of a run come from each thread (this one writes strings, the worker's lines are its bytes),
+   * counted into `written` as they are made.
+   */
   async function writesByThread(
     parallel: Parallel,
     worker?: Awaited<ReturnType<typeof startWorker>>,
